@@ -1,0 +1,101 @@
+/**
+ * Turning a token response's lifetime fields into an `AccessToken`, checked field by field, and the
+ * refresh rule every credential shares.
+ */
+import { AuthenticationError } from "./errors.js";
+import type { AccessToken } from "./types.js";
+
+const TWO_HOURS_MS = 2 * 60 * 60 * 1000;
+const FIVE_MINUTES_MS = 5 * 60 * 1000;
+
+/** The lifetime fields of a token response, as received (unchecked). */
+export interface TokenResponseFields {
+  /** `access_token`. */
+  accessToken: unknown;
+  /** `expires_in`: seconds, a number or a numeric string. */
+  expiresIn?: unknown;
+  /** `expires_on`: seconds since the epoch (number or numeric string) or a date string (managed identity). */
+  expiresOn?: unknown;
+  /** `refresh_in`: seconds, a number or a numeric string. */
+  refreshIn?: unknown;
+  /** `token_type`, compared case-insensitively; `Bearer` when absent. */
+  tokenType?: unknown;
+}
+
+/** Thrown for a token response whose fields are missing or malformed; names the field. */
+export function invalidTokenResponse(message: string, statusCode = 200): AuthenticationError {
+  return new AuthenticationError(statusCode, { error: "invalid_token_response", errorDescription: message }, { message });
+}
+
+function seconds(value: unknown, field: string, statusCode: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < 0) {
+    throw invalidTokenResponse(`"${field}" must be a non-negative number of seconds; the service sent ${describe(value)}.`, statusCode);
+  }
+  return n;
+}
+
+function epochMs(value: unknown, field: string, statusCode: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "number" || (typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value))) {
+    return (seconds(value, field, statusCode) as number) * 1000;
+  }
+  if (typeof value === "string") {
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw invalidTokenResponse(`"${field}" must be seconds since the epoch or a date; the service sent ${describe(value)}.`, statusCode);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return value.length > 40 ? "a long string" : JSON.stringify(value);
+  if (typeof value === "number") return String(value);
+  return value === null ? "null" : typeof value;
+}
+
+/**
+ * When to refresh a token that lives from `now` to `expiresOnTimestamp`: after `refreshInMs` when the
+ * service said so; else at half the lifetime for tokens over 2 hours; else 5 minutes before expiry — but
+ * never earlier than half the lifetime, so a short-lived token is not refreshed on every call.
+ */
+export function computeRefreshAfter(now: number, expiresOnTimestamp: number, refreshInMs?: number): number {
+  if (refreshInMs !== undefined) return now + refreshInMs;
+  const lifetime = expiresOnTimestamp - now;
+  if (lifetime > TWO_HOURS_MS) return now + Math.floor(lifetime / 2);
+  return Math.max(expiresOnTimestamp - FIVE_MINUTES_MS, now + Math.floor(lifetime / 2));
+}
+
+/**
+ * Checks a token response's fields and returns the `AccessToken`: `access_token` a non-empty string;
+ * `expires_in` / `expires_on` non-negative (one of them required); `refresh_in` no longer than the
+ * lifetime. `now` is when the request was sent (milliseconds). Throws `AuthenticationError` with code
+ * `invalid_token_response` and a message naming the field.
+ */
+export function toAccessToken(fields: TokenResponseFields, now = Date.now(), statusCode = 200): AccessToken {
+  const { accessToken } = fields;
+  if (typeof accessToken !== "string" || accessToken.length === 0) {
+    throw invalidTokenResponse(`"access_token" must be a non-empty string; the service sent ${accessToken === "" ? "an empty string" : describe(accessToken)}.`, statusCode);
+  }
+  const expiresIn = seconds(fields.expiresIn, "expires_in", statusCode);
+  const expiresOnTimestamp =
+    expiresIn !== undefined ? now + expiresIn * 1000 : epochMs(fields.expiresOn, "expires_on", statusCode);
+  if (expiresOnTimestamp === undefined) {
+    throw invalidTokenResponse(`The token response has neither "expires_in" nor "expires_on".`, statusCode);
+  }
+  const refreshIn = seconds(fields.refreshIn, "refresh_in", statusCode);
+  const lifetimeMs = expiresOnTimestamp - now;
+  if (refreshIn !== undefined && refreshIn * 1000 > lifetimeMs) {
+    throw invalidTokenResponse(
+      `"refresh_in" (${refreshIn} s) must not be longer than the token's lifetime (${Math.max(0, Math.round(lifetimeMs / 1000))} s).`,
+      statusCode,
+    );
+  }
+  const type = typeof fields.tokenType === "string" ? fields.tokenType.toLowerCase() : "bearer";
+  return {
+    token: accessToken,
+    expiresOnTimestamp,
+    refreshAfterTimestamp: computeRefreshAfter(now, expiresOnTimestamp, refreshIn === undefined ? undefined : refreshIn * 1000),
+    tokenType: type === "pop" ? "pop" : "Bearer",
+  };
+}

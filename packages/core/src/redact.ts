@@ -1,0 +1,37 @@
+/**
+ * Removes anything token-, secret- or assertion-shaped from a string before it is logged or put in an
+ * error message. Over-redacting is acceptable; leaking is not.
+ */
+
+const REDACTED = "[REDACTED]";
+
+const RULES: ReadonlyArray<readonly [RegExp, string]> = [
+  // JWTs and JWEs: two or more base64url segments starting with a JSON header ("eyJ").
+  [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)*/g, REDACTED],
+  // Authorization header values.
+  [/\b(Bearer|Basic|PoP|Negotiate)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
+  // key=value and "key": "value" pairs whose key names a secret.
+  [
+    /(["']?)((?:client_)?secret|client_assertion|assertion|password|passwd|pwd|(?:access|refresh|id|session)_?token|token|code_verifier|api[-_]?key|signature|x-identity-header|identity_header|secret_header|authorization|credential)\1(\s*[:=]\s*)(["']?)[^"'&\s,;}]+/gi,
+    `$1$2$1$3$4${REDACTED}`,
+  ],
+  // PEM blocks (private keys, certificates).
+  [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g, REDACTED],
+  // An authorization code in a query or form body.
+  [/([?&]code=)[^&\s]+/g, `$1${REDACTED}`],
+];
+
+// Long opaque strings with mixed case and digits (client secrets, keys, base64 blobs). GUIDs are
+// lower-case hex and survive, so tenant and client ids stay readable.
+const OPAQUE = /[A-Za-z0-9._~+/=-]{32,}/g;
+
+function isOpaque(run: string): boolean {
+  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !/^https?:/.test(run);
+}
+
+/** The string with every secret-shaped part replaced by `[REDACTED]`. */
+export function redact(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
+  return out.replace(OPAQUE, (run) => (isOpaque(run) ? REDACTED : run));
+}

@@ -1,0 +1,310 @@
+/**
+ * The token cache every credential shares, written once.
+ *
+ * - Process-wide (`getTokenCache()`), keyed by credential identity + scopes + CAE, so a re-created
+ *   credential with the same identity costs no request.
+ * - Past `refreshAfterTimestamp` and before expiry the cached token is returned at once and one
+ *   background refresh runs; a failed background refresh keeps the valid token and is retried no sooner
+ *   than 30 s later. A token within `EXPIRY_MARGIN_MS` of expiry is never returned.
+ * - Single flight: concurrent misses for one key share one request. `claims` bypasses the read.
+ * - O(1) lookup; memory bounded by `maxEntries` (default 10,000) with second-chance (CLOCK) eviction,
+ *   an LRU approximation whose hit path only sets a flag.
+ * - An optional second-level `TokenStore` (on disk, Redis) is consulted on a miss and written after a
+ *   request; its failures are logged and never fail a `getToken`.
+ */
+import { getLogger } from "./logger.js";
+import type { AbortSignalLike, AccessToken } from "./types.js";
+
+/** Default `maxEntries`. */
+export const DEFAULT_MAX_ENTRIES = 10_000;
+/** A failed background refresh is retried no sooner than this (milliseconds). */
+export const REFRESH_RETRY_DELAY_MS = 30_000;
+/** A token this close to expiry (milliseconds) counts as expired: it could expire in flight. */
+export const EXPIRY_MARGIN_MS = 30_000;
+
+/** A second-level store, implemented by `@id/cache-persistence` and `@id/cache-redis`. */
+export interface TokenStore {
+  get(key: string): AccessToken | undefined | Promise<AccessToken | undefined>;
+  set(key: string, token: AccessToken): void | Promise<void>;
+  delete(key: string): void | Promise<void>;
+}
+
+export interface TokenCacheOptions {
+  /** Most entries kept in memory; the least recently used beyond it are dropped. Default 10,000. */
+  maxEntries?: number;
+  /** Second-level store consulted on a miss. */
+  store?: TokenStore;
+  /** Clock, in milliseconds (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** What a request function receives. */
+export interface AcquireContext {
+  /** Aborted when every caller waiting for this request has aborted. */
+  signal: AbortSignal;
+}
+
+export type Acquire = (context: AcquireContext) => Promise<AccessToken>;
+
+export interface CacheReadOptions {
+  /** A claims challenge: skip the read, always request. */
+  claims?: string | undefined;
+  /** The caller's signal: rejects this caller at once; the request is aborted when no caller is left. */
+  abortSignal?: AbortSignalLike | undefined;
+}
+
+interface Entry {
+  token: AccessToken;
+  refreshAfter: number;
+  /** Set on every hit; eviction gives a used entry a second chance. */
+  used: boolean;
+  /** No background refresh before this time (after a failed one). */
+  retryAt: number;
+}
+
+interface Flight {
+  promise: Promise<AccessToken>;
+  controller: AbortController;
+  /** Callers that can still use the result; the request is aborted when it reaches 0. */
+  waiters: number;
+}
+
+export class TokenCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #flights = new Map<string, Flight>();
+  #maxEntries: number;
+  #store: TokenStore | undefined;
+  readonly #now: () => number;
+
+  constructor(options: TokenCacheOptions = {}) {
+    this.#maxEntries = checkMaxEntries(options.maxEntries ?? DEFAULT_MAX_ENTRIES);
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Changes the cap or the second-level store. */
+  configure(options: Omit<TokenCacheOptions, "now">): void {
+    if (options.maxEntries !== undefined) this.#maxEntries = checkMaxEntries(options.maxEntries);
+    if ("store" in options) this.#store = options.store;
+    this.#evict();
+  }
+
+  /** Number of tokens held in memory. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The token for `key`: the cached one when it is fresh (synchronously), else one from `acquire`
+   * (shared by concurrent callers).
+   */
+  getToken(key: string, acquire: Acquire, options?: CacheReadOptions): AccessToken | Promise<AccessToken> {
+    if (options?.claims) return this.#request(key, acquire, options.abortSignal, true);
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      const now = this.#now();
+      if (now < entry.refreshAfter) {
+        entry.used = true;
+        return entry.token;
+      }
+      if (now < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS) {
+        entry.used = true;
+        if (now >= entry.retryAt && !this.#flights.has(key)) this.#refreshInBackground(key, entry, acquire);
+        return entry.token;
+      }
+      this.#entries.delete(key);
+    }
+    return this.#request(key, acquire, options?.abortSignal, false);
+  }
+
+  /** The cached token for `key` if it is still usable (no request). */
+  peek(key: string): AccessToken | undefined {
+    const entry = this.#entries.get(key);
+    return entry !== undefined && this.#now() < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? entry.token : undefined;
+  }
+
+  /** Stores a token obtained elsewhere (such as a refresh-token flow's first redemption). */
+  set(key: string, token: AccessToken): void {
+    this.#set(key, token);
+    this.#writeStore(key, token);
+  }
+
+  /** Forgets one key (both levels). */
+  delete(key: string): void {
+    this.#entries.delete(key);
+    const store = this.#store;
+    if (store) settle(() => store.delete(key), "delete");
+  }
+
+  /** Forgets every token held in memory. */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  #set(key: string, token: AccessToken): void {
+    const refreshAfter = token.refreshAfterTimestamp ?? token.expiresOnTimestamp - EXPIRY_MARGIN_MS;
+    this.#entries.delete(key);
+    this.#entries.set(key, { token, refreshAfter, used: false, retryAt: 0 });
+    if (this.#entries.size > this.#maxEntries) this.#evict();
+  }
+
+  #evict(): void {
+    let budget = this.#entries.size * 2 + 1;
+    for (const [key, entry] of this.#entries) {
+      if (this.#entries.size <= this.#maxEntries || budget-- <= 0) return;
+      this.#entries.delete(key);
+      if (entry.used) {
+        entry.used = false;
+        this.#entries.set(key, entry);
+      }
+    }
+  }
+
+  #refreshInBackground(key: string, entry: Entry, acquire: Acquire): void {
+    const flight = this.#startFlight(key, acquire, false, true);
+    flight.promise.catch((error: unknown) => {
+      entry.retryAt = this.#now() + REFRESH_RETRY_DELAY_MS;
+      getLogger("core").warning(`Background token refresh failed; serving the cached token until it expires. ${describeError(error)}`);
+    });
+  }
+
+  #request(key: string, acquire: Acquire, signal: AbortSignalLike | undefined, bypass: boolean): Promise<AccessToken> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const flight = bypass ? this.#startFlight(key, acquire, true, false) : (this.#flights.get(key) ?? this.#startFlight(key, acquire, false, false));
+    if (signal === undefined) {
+      flight.waiters = Number.POSITIVE_INFINITY;
+      return flight.promise;
+    }
+    flight.waiters += 1;
+    return new Promise<AccessToken>((resolve, reject) => {
+      const onAbort = (): void => {
+        flight.waiters -= 1;
+        if (flight.waiters <= 0) {
+          if (this.#flights.get(key) === flight) this.#flights.delete(key);
+          flight.controller.abort(abortReason(signal));
+        }
+        reject(abortReason(signal));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      flight.promise.then(
+        (token) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(token);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #startFlight(key: string, acquire: Acquire, bypass: boolean, background: boolean): Flight {
+    const controller = new AbortController();
+    const flight: Flight = { promise: undefined as unknown as Promise<AccessToken>, controller, waiters: background ? Number.POSITIVE_INFINITY : 0 };
+    const run = async (): Promise<AccessToken> => {
+      try {
+        if (!bypass && !background) {
+          const stored = await this.#readStore(key);
+          if (stored !== undefined) {
+            this.#set(key, stored);
+            return stored;
+          }
+        }
+        const token = await acquire({ signal: controller.signal });
+        this.#set(key, token);
+        this.#writeStore(key, token);
+        return token;
+      } finally {
+        if (this.#flights.get(key) === flight) this.#flights.delete(key);
+      }
+    };
+    flight.promise = run();
+    if (!bypass) this.#flights.set(key, flight);
+    return flight;
+  }
+
+  async #readStore(key: string): Promise<AccessToken | undefined> {
+    const store = this.#store;
+    if (store === undefined) return undefined;
+    try {
+      const token = await store.get(key);
+      if (token !== undefined && this.#now() < token.expiresOnTimestamp - EXPIRY_MARGIN_MS) return token;
+    } catch (error) {
+      getLogger("core").warning(`Token store read failed; requesting a new token. ${describeError(error)}`);
+    }
+    return undefined;
+  }
+
+  #writeStore(key: string, token: AccessToken): void {
+    const store = this.#store;
+    if (store) settle(() => store.set(key, token), "write");
+  }
+}
+
+function settle(operation: () => void | Promise<void>, what: string): void {
+  try {
+    Promise.resolve(operation()).catch((error: unknown) => getLogger("core").warning(`Token store ${what} failed. ${describeError(error)}`));
+  } catch (error) {
+    getLogger("core").warning(`Token store ${what} failed. ${describeError(error)}`);
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function abortReason(signal: AbortSignalLike): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+function checkMaxEntries(value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`"maxEntries" must be a positive integer; got ${String(value)}.`);
+  }
+  return value;
+}
+
+const GLOBAL_CACHE = Symbol.for("@id/core.token-cache.v1");
+
+/**
+ * The process-wide cache every credential uses by default. Shared through `globalThis`, so two copies of
+ * this major version of @id/core in one process still share tokens.
+ */
+export function getTokenCache(): TokenCache {
+  const holder = globalThis as { [GLOBAL_CACHE]?: TokenCache };
+  return (holder[GLOBAL_CACHE] ??= new TokenCache());
+}
+
+/** Configures the process-wide cache: its cap and its second-level store. */
+export function configureTokenCache(options: Omit<TokenCacheOptions, "now">): void {
+  getTokenCache().configure(options);
+}
+
+/** The identity parts of a cache key. */
+export interface CachePartition {
+  /** The credential kind, such as `client-secret` or `managed-identity`. */
+  kind: string;
+  /** The authority host, or the managed-identity endpoint. */
+  authority: string;
+  tenantId: string;
+  /** Client id, or the managed identity's id. */
+  clientId: string;
+  /** A hash of the credential's secret material (never the secret). */
+  credentialHash?: string;
+  /** Anything else that changes which token is issued (a user assertion's hash, …). */
+  extra?: string;
+}
+
+/**
+ * The prefix of the cache keys of one identity. A key is `partition + (enableCae ? "cae|" : "|") + scopeKey(scopes)`;
+ * see `cacheKey`.
+ */
+export function cachePartition(parts: CachePartition): string {
+  return `${parts.kind}|${parts.authority}|${parts.tenantId.toLowerCase()}|${parts.clientId}|${parts.credentialHash ?? ""}|${parts.extra ?? ""}|`;
+}
+
+/** The cache key of a partition, a scope key (`scopeKey`) and the CAE flag. */
+export function cacheKey(partition: string, scopes: string, enableCae: boolean | undefined): string {
+  return (enableCae ? partition + "cae|" : partition + "|") + scopes;
+}
