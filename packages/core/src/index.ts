@@ -1,4 +1,4 @@
-export type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from "./types.js";
+export type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential, TracingContext } from "./types.js";
 export {
   AggregateAuthenticationError,
   AuthenticationError,
