@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { toAccessToken } from "./access-token.js";
-import { EXPIRY_MARGIN_MS, REFRESH_RETRY_DELAY_MS, TokenCache, cacheKey, cachePartition, getTokenCache } from "./token-cache.js";
+import { EXPIRY_MARGIN_MS, REFRESH_RETRY_DELAY_MS, TokenCache, cacheKey, cachePartition, getTokenCache, tokenCacheKey } from "./token-cache.js";
 import type { AccessToken } from "./types.js";
 
 const HOUR = 3_600_000;
@@ -218,5 +218,22 @@ describe("cache keys", () => {
   it("the process-wide cache is one object, shared through globalThis", () => {
     expect(getTokenCache()).toBe(getTokenCache());
     expect((globalThis as Record<symbol, unknown>)[Symbol.for("@id/core.token-cache.v1")]).toBe(getTokenCache());
+  });
+});
+
+describe("tokenCacheKey", () => {
+  const partition = cachePartition({ kind: "k", authority: "a", tenantId: "t", clientId: "c" });
+
+  it("validates scopes like normalizeScopes and keys them regardless of form and order", () => {
+    expect(tokenCacheKey(partition, "s1", false)).toBe(tokenCacheKey(partition, ["s1"], false));
+    expect(tokenCacheKey(partition, ["b", "a"], false)).toBe(tokenCacheKey(partition, ["a", "b", "a"], false));
+    expect(tokenCacheKey(partition, "s1", true)).not.toBe(tokenCacheKey(partition, "s1", false));
+    expect(() => tokenCacheKey(partition, [], false)).toThrow(/at least one scope/);
+    expect(() => tokenCacheKey(partition, "a b", false)).toThrow(TypeError);
+  });
+
+  it("returns the same string object for a repeated scope (no allocation on the hot path)", () => {
+    const a = tokenCacheKey(partition, "https://vault.azure.net/.default", false);
+    expect(tokenCacheKey(partition, "https://vault.azure.net/.default", false)).toBe(a);
   });
 });
