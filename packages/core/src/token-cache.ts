@@ -328,7 +328,8 @@ function keysOf(partition: string, enableCae: boolean | undefined): Map<string, 
 export function tokenCacheKey(partition: string, scopes: unknown, enableCae: boolean | undefined): string {
   if (typeof scopes === "string") {
     const key = keysOf(partition, enableCae).get(scopes);
-    if (key !== undefined) return key;
+    // A hit is a scope validated before; a multi-scope key ("a b") is not a valid single scope.
+    if (key !== undefined && scopes.indexOf(" ") === -1) return key;
   }
   return cacheKey(partition, scopeKey(normalizeScopes(scopes)), enableCae);
 }
