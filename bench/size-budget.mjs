@@ -1,0 +1,57 @@
+// Bundle-size budgets, enforced by `pnpm test` (after the packages are built): each entry is a tiny app
+// that uses one credential, bundled with esbuild (node, esm, minified) the way a user's bundler would.
+//   node bench/size-budget.mjs [--json]
+import { build } from "esbuild";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The budgets: bytes of minified output. */
+export const BUDGETS = [
+  {
+    name: "ChainedTokenCredential + getBearerTokenProvider (@id/core)",
+    code: `import { ChainedTokenCredential, getBearerTokenProvider } from "@id/core";
+           export const f = getBearerTokenProvider(new ChainedTokenCredential(), "https://x/.default");`,
+    limit: 8 * 1024,
+  },
+];
+
+/** Minified bundle size (bytes) of `code`, resolved from the bench package. */
+export async function bundleSize(code, { external = [] } = {}) {
+  const dir = mkdtempSync(join(here, ".size-"));
+  try {
+    const entry = join(dir, "app.mjs");
+    writeFileSync(entry, code);
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      write: false,
+      external,
+      logLevel: "silent",
+      metafile: true,
+    });
+    return result.outputFiles[0].contents.byteLength;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let failed = 0;
+  for (const budget of BUDGETS) {
+    const size = await bundleSize(budget.code);
+    const ok = size <= budget.limit;
+    if (!ok) failed += 1;
+    console.log(`${ok ? "ok  " : "OVER"} ${budget.name}: ${(size / 1024).toFixed(1)} KB (budget ${(budget.limit / 1024).toFixed(0)} KB)`);
+  }
+  if (failed > 0) {
+    console.error(`size budget: ${failed} bundle(s) over budget`);
+    process.exit(1);
+  }
+}
