@@ -24,3 +24,4 @@ export type {
   ClientCredentialFlowOptions,
   GetToken,
 } from "./client-credential-flow.js";
+export { checkClientId, checkOptions, checkSecret, readDisableMultiTenantAuth } from "./validate.js";

@@ -4,7 +4,7 @@
  * codes, correlation id and trace id. Bodies that are empty, not JSON, or not an object become a clear
  * `AuthenticationError` too. The raw body is kept on the error, non-enumerable.
  */
-import { AuthenticationError, redact, toAccessToken } from "@id/core";
+import { AuthenticationError, EXPIRY_MARGIN_MS, redact, toAccessToken } from "@id/core";
 import type { AccessToken, ErrorResponse } from "@id/core";
 import type { HttpResponse } from "./http-client.js";
 
@@ -137,5 +137,15 @@ export function parseTokenResponse(response: HttpResponse, requestStartMs: numbe
     const description = `"token_type" must be a string such as "Bearer".`;
     throw new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, { rawBody: body, message: `${who}: ${description}` });
   }
-  return { accessToken, body: json };
+  return { accessToken: clampRefreshAfter(accessToken, requestStartMs), body: json };
+}
+
+/**
+ * Core's cache returns a token before its refresh-after time without looking at expiry, so a short-lived
+ * token (under a minute) whose computed refresh-after lies inside the expiry margin would be served
+ * while about to expire. Refresh-after is therefore never later than `expiresOn - EXPIRY_MARGIN_MS`.
+ */
+function clampRefreshAfter(token: AccessToken, now: number): AccessToken {
+  const latest = Math.max(now, token.expiresOnTimestamp - EXPIRY_MARGIN_MS);
+  return token.refreshAfterTimestamp !== undefined && token.refreshAfterTimestamp > latest ? { ...token, refreshAfterTimestamp: latest } : token;
 }

@@ -44,6 +44,12 @@ describe("requestToken over loopback HTTP", () => {
     expect(Object.fromEntries(new URLSearchParams(req!.body))).toEqual({ grant_type: "client_credentials", client_id: "c1", scope: "api://x/.default" });
   });
 
+  it("keeps refresh-after out of the expiry margin for short-lived tokens", async () => {
+    server = await startServer(token("short", { expires_in: 31 }));
+    const { accessToken } = await client(server.url).requestToken("t", {});
+    expect(accessToken.refreshAfterTimestamp).toBeLessThanOrEqual(accessToken.expiresOnTimestamp - 30_000);
+  });
+
   it("sends CAE claims merged with a challenge", async () => {
     server = await startServer(token());
     await client(server.url).requestToken("t", { grant_type: "client_credentials" }, { enableCae: true, claims: '{"access_token":{"nbf":{"essential":true,"value":"1"}}}' });
