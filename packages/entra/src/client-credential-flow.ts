@@ -14,7 +14,7 @@ import {
   resolveTenantId,
   scopeKey,
 } from "@id/core";
-import type { AccessToken, GetTokenOptions, TokenCache } from "@id/core";
+import type { AccessToken, Acquire, GetTokenOptions, TokenCache } from "@id/core";
 import type { EntraClient } from "./entra-client.js";
 
 /** The JWT-bearer client assertion type (`client_assertion_type`). */
@@ -96,41 +96,66 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
     return partition;
   }
 
-  function lookup(scopes: string | string[], getTokenOptions: GetTokenOptions | undefined): AccessToken | Promise<AccessToken> {
+  function acquireFor(tenantId: string, scopeList: readonly string[], claims: string | undefined, enableCae: boolean | undefined, timeoutInMs: number | undefined): Acquire {
+    return async ({ signal }) => {
+      const tokenEndpoint = client.tokenEndpoint(tenantId);
+      let auth: ClientAuthentication;
+      try {
+        auth = await authenticate({ tenantId, tokenEndpoint, signal });
+      } catch (error) {
+        logger.warning(`${credentialName}: could not build the client authentication: ${describe(error)}`);
+        throw error;
+      }
+      try {
+        const { accessToken } = await client.requestToken(
+          tenantId,
+          { client_id: clientId, scope: scopeList.join(" "), grant_type: "client_credentials", ...auth },
+          { abortSignal: signal, timeoutInMs, claims, enableCae },
+        );
+        return accessToken;
+      } catch (error) {
+        logger.warning(`${credentialName}: token request for tenant ${tenantId} failed: ${describe(error)}`);
+        throw error;
+      }
+    };
+  }
+
+  // The hot path — the configured tenant, one scope given as a string, no claims, no per-call timeout —
+  // keeps its cache key and request function per scope, so a cached token costs two Map lookups.
+  const memo = new Map<string, { key: string; acquire: Acquire }>();
+  const MEMO_LIMIT = 256;
+
+  function lookup(scopes: string | string[], o: GetTokenOptions | undefined): AccessToken | Promise<AccessToken> {
+    const simple = o === undefined || (o.tenantId === undefined && !o.claims && o.requestOptions?.timeout === undefined);
+    const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
+    if (simple && typeof scope === "string") {
+      const cae = o?.enableCae === true;
+      const memoKey = cae ? `1${scope}` : scope;
+      let hit = memo.get(memoKey);
+      if (hit === undefined) {
+        const scopeList = normalizeScopes(scope);
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        hit = {
+          key: cacheKey(partitionOf(configuredTenantId), scopeKey(scopeList), cae),
+          acquire: acquireFor(configuredTenantId, scopeList, undefined, cae || undefined, undefined),
+        };
+        memo.set(memoKey, hit);
+      }
+      return o?.abortSignal === undefined ? cache.getToken(hit.key, hit.acquire) : cache.getToken(hit.key, hit.acquire, { abortSignal: o.abortSignal });
+    }
     const scopeList = normalizeScopes(scopes);
-    const o = getTokenOptions ?? {};
+    const opts = o ?? {};
     const tenantId =
-      o.tenantId === undefined
+      opts.tenantId === undefined
         ? configuredTenantId
-        : (resolveTenantId({ configuredTenantId, requestedTenantId: o.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
+        : (resolveTenantId({ configuredTenantId, requestedTenantId: opts.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
           configuredTenantId);
-    const key = cacheKey(partitionOf(tenantId), scopeKey(scopeList), o.enableCae);
-    const claims = o.claims;
-    return cache.getToken(
-      key,
-      async ({ signal }) => {
-        const tokenEndpoint = client.tokenEndpoint(tenantId);
-        let auth: ClientAuthentication;
-        try {
-          auth = await authenticate({ tenantId, tokenEndpoint, signal });
-        } catch (error) {
-          logger.warning(`${credentialName}: could not build the client authentication: ${error instanceof Error ? error.message : String(error)}`);
-          throw error;
-        }
-        try {
-          const { accessToken } = await client.requestToken(
-            tenantId,
-            { client_id: clientId, scope: scopeList.join(" "), grant_type: "client_credentials", ...auth },
-            { abortSignal: signal, timeoutInMs: o.requestOptions?.timeout, claims, enableCae: o.enableCae },
-          );
-          return accessToken;
-        } catch (error) {
-          logger.warning(`${credentialName}: token request for tenant ${tenantId} failed: ${error instanceof Error ? error.message : String(error)}`);
-          throw error;
-        }
-      },
-      { claims, abortSignal: o.abortSignal },
-    );
+    const key = cacheKey(partitionOf(tenantId), scopeKey(scopeList), opts.enableCae);
+    const claims = opts.claims || undefined;
+    return cache.getToken(key, acquireFor(tenantId, scopeList, claims, opts.enableCae, opts.requestOptions?.timeout), {
+      claims,
+      abortSignal: opts.abortSignal,
+    });
   }
 
   return function getToken(scopes, getTokenOptions) {
@@ -144,4 +169,8 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
       return Promise.reject(error);
     }
   };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
