@@ -189,27 +189,27 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 }
 
 function describeFailure(failure: AttemptFailure, timeout: number): string {
-  if (failure.kind === "timeout") return `no complete response within ${timeout} ms`;
-  if (failure.kind === "truncated") return "the connection closed before the whole response arrived";
-  return `network error (${causeText(failure.cause)})`;
+  return failure.kind === "timeout"
+    ? `no complete response within ${timeout} ms`
+    : failure.kind === "truncated"
+      ? "the connection closed before the whole response arrived"
+      : `could not reach the endpoint (${causeText(failure.cause)})`;
 }
 
 function causeText(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = (cause as { cause?: unknown }).cause;
-  const code = inner && typeof inner === "object" ? (inner as { code?: unknown }).code : undefined;
-  return typeof code === "string" ? `${code}` : cause.message;
+  const code = causeCode(cause);
+  return typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause);
 }
 
 function failureError(failure: AttemptFailure, what: string, timeout: number, retries: number): AuthenticationError {
-  const tries = retries === 0 ? "" : ` (after ${retries} ${retries === 1 ? "retry" : "retries"})`;
-  const error = failure.kind === "timeout" ? "timeout" : failure.kind === "truncated" ? "response_truncated" : "network_error";
-  const detail =
+  const hint =
     failure.kind === "timeout"
-      ? `no complete response within ${timeout} ms${tries}. Check that the endpoint is reachable, or raise the timeout (option "timeoutInMs" or requestOptions.timeout).`
-      : failure.kind === "truncated"
-        ? `the connection closed before the whole response arrived${tries}.`
-        : `could not reach the endpoint: ${causeText(failure.cause)}${tries}. Check the network, proxy and authority host.`;
+      ? ` Check that the endpoint is reachable, or raise the timeout ("timeoutInMs" or requestOptions.timeout).`
+      : failure.kind === "network"
+        ? " Check the network, proxy and authority host."
+        : "";
+  const detail = `${describeFailure(failure, timeout)}${retries === 0 ? "" : ` (after ${retries} ${retries === 1 ? "retry" : "retries"})`}.${hint}`;
+  const error = failure.kind === "timeout" ? "timeout" : failure.kind === "truncated" ? "response_truncated" : "network_error";
   return new AuthenticationError(0, { error, errorDescription: detail }, { message: `${what} failed: ${detail}`, cause: failure.cause });
 }
 

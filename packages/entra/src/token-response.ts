@@ -35,6 +35,10 @@ export function parseJsonObject(body: string): { ok: true; value: Json | undefin
   return { ok: true, value: parsed as Json };
 }
 
+function shapeOf(parsed: ReturnType<typeof parseJsonObject>): string {
+  return !parsed.ok ? `a body that ${parsed.reason}` : parsed.value === undefined ? "an empty body" : "a body without an error field";
+}
+
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
@@ -62,12 +66,10 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
   const parsed = parseJsonObject(body);
   const json = parsed.ok ? parsed.value : undefined;
   if (json === undefined || (str(json["error"]) === undefined && str(json["error_description"]) === undefined)) {
-    const shape = !parsed.ok ? `a body that ${parsed.reason}` : json === undefined ? "an empty body" : "a body without an error field";
-    const retry = response.headers.get("retry-after");
-    const description = `The endpoint answered status ${status} with ${shape}.${retry ? ` It asked to retry after ${retry}.` : ""}`;
+    const description = `The endpoint answered status ${status} with ${shapeOf(parsed)}.`;
     return new AuthenticationError(status, { error: fallbackError(status), errorDescription: description }, {
       rawBody: body,
-      message: `${who}: ${description}${status >= 500 || status === 429 ? " The service may be unavailable; try again later." : ""}`,
+      message: `${who}: ${description}${retryHint(response)}`,
     });
   }
   const error = str(json["error"]) ?? fallbackError(status);
@@ -88,14 +90,15 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
   const line = errorDescription ? redact(firstLine(errorDescription)) : "";
   const code = codes.length > 0 && !line.includes(`AADSTS${codes[0]}`) ? ` AADSTS${codes[0]}` : "";
   const correlation = details.correlationId ? ` Correlation ID: ${details.correlationId}.` : "";
-  const retry = status === 429 || status >= 500 ? retryHint(response) : "";
   return new AuthenticationError(status, details, {
     rawBody: body,
-    message: `${who}: ${error} (status ${status}${code ? `,${code}` : ""})${line ? `: ${line}` : ""}${correlation}${retry}`,
+    message: `${who}: ${error} (status ${status}${code ? `,${code}` : ""})${line ? `: ${line}` : ""}${correlation}${retryHint(response)}`,
   });
 }
 
+/** For 429 and 5xx: the wait the service asked for, or a hint that it may be unavailable. */
 function retryHint(response: HttpResponse): string {
+  if (response.status !== 429 && response.status < 500) return "";
   const retry = response.headers.get("retry-after");
   return retry ? ` The service asked to retry after ${retry}.` : " The service may be unavailable; try again later.";
 }
@@ -109,8 +112,7 @@ export function parseTokenResponse(response: HttpResponse, requestStartMs: numbe
   if (status < 200 || status > 299) throw errorFromResponse(response, who);
   const parsed = parseJsonObject(body);
   if (!parsed.ok || parsed.value === undefined) {
-    const shape = !parsed.ok ? `a body that ${parsed.reason}` : "an empty body";
-    const description = `The token endpoint answered status ${status} with ${shape}; expected a JSON token response.`;
+    const description = `The token endpoint answered status ${status} with ${shapeOf(parsed)}; expected a JSON token response.`;
     throw new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, {
       rawBody: body,
       message: `${who}: ${description}`,
