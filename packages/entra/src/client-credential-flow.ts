@@ -82,6 +82,7 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   const hashReady: Promise<void> | undefined = pendingHash?.then((hash) => {
     credentialHash = hash;
   });
+  hashReady?.catch(() => undefined); // a failure surfaces through getToken, never as an unhandled rejection
   if (pendingHash === undefined && options.credentialHash !== undefined && credentialHash === undefined) {
     throw new InvalidArgumentError("invalid_argument", `"credentialHash" must be a string or a promise of one.`);
   }

@@ -101,6 +101,14 @@ describe("createClientCredentialFlow", () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it("surfaces a failed credential hash through getToken only", async () => {
+    server = await startServer(token());
+    const { getToken } = flow(server.url, { credentialHash: Promise.reject(new Error("no WebCrypto here")) });
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(getToken("s/.default")).rejects.toThrow("no WebCrypto here");
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("does not cache failures", async () => {
     server = await startServer(json(400, { error: "invalid_scope", error_description: "AADSTS70011: bad" }), token("ok"));
     const { getToken } = flow(server.url);
