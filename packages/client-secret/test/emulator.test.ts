@@ -268,6 +268,31 @@ describe("ClientSecretCredential against the emulator", () => {
     expect((await c.getToken(freshScope())).token.split(".")).toHaveLength(3);
   });
 
+  it("AZURE_REGIONAL_AUTHORITY_NAME sends token requests to the regional host (forwarded to the emulator)", async () => {
+    vi.stubEnv("AZURE_REGIONAL_AUTHORITY_NAME", "westus2");
+    const seen: string[] = [];
+    const c = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.secretApp.clientId, emu.defaults.secretApp.clientSecret, {
+      authorityHost: "https://login.microsoftonline.com",
+      // A real request to the emulator: only the origin is swapped, so nothing leaves loopback.
+      fetch: (url, init) => {
+        seen.push(url);
+        return fetch(url.replace("https://westus2.login.microsoft.com", emu.url), init);
+      },
+    });
+    emu.clearRequests();
+    await c.getToken(freshScope());
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(new RegExp(`^https://westus2\\.login\\.microsoft\\.com/${emu.defaults.tenantId}/oauth2/v2\\.0/token\\?client-request-id=`));
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
+  it("the authorityHost option wins over AZURE_AUTHORITY_HOST", async () => {
+    vi.stubEnv("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us");
+    emu.clearRequests();
+    await credential().getToken(freshScope());
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
   it("the secret appears nowhere: errors, log lines, inspection, request URLs", async () => {
     const lines: string[] = [];
     setLogSink((_l, line) => lines.push(line));
