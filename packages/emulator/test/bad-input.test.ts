@@ -74,7 +74,7 @@ function send(c: Case): Promise<Response> {
   return fetch(`${emu.url}${c.path ?? `/${emu.defaults.tenantId}/oauth2/v2.0/token`}`, {
     method,
     headers,
-    body: method === "GET" ? undefined : (c.body ?? ""),
+    body: method === "GET" ? undefined : typeof c.body === "string" || c.body === undefined ? (c.body ?? "") : new Uint8Array(c.body),
   });
 }
 
