@@ -165,6 +165,11 @@ export interface Emulator {
   readonly defaults: EmulatorDefaults;
   /** Where the Arc challenge writes its key files. */
   readonly arcKeyDirectory: string;
+  /**
+   * Base URL of the managed-identity endpoints: plain HTTP like the real ones. Equal to `url` in HTTP mode;
+   * a second, plain-HTTP listener in HTTPS mode.
+   */
+  readonly managedIdentityUrl: string;
   /** Service Fabric listener: its URL and SHA-1 thumbprint (upper-case hex) of its self-signed certificate. */
   readonly serviceFabric: { url: string; thumbprint: string; certificatePem: string };
   jwksUri(tenantId?: string): string;
@@ -209,6 +214,8 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+type ListenerKind = "main" | "plain" | "serviceFabric";
+
 interface Route {
   name: string;
   handle: (req: IncomingRequest) => Promise<Reply> | Reply;
@@ -232,6 +239,7 @@ class EmulatorServer implements Emulator {
   defaults!: EmulatorDefaults;
   arcKeyDirectory: string;
   serviceFabric = { url: "", thumbprint: "", certificatePem: "" };
+  managedIdentityUrl = "";
 
   private readonly directory = new Directory(DEFAULT_TENANT);
   private readonly faults = new FaultList();
@@ -251,8 +259,10 @@ class EmulatorServer implements Emulator {
   private readonly maxBodyBytes: number;
   private server!: Server;
   private sfServer!: Server;
+  private plainServer: Server | undefined;
   private ctx!: EmulatorContext;
   private sfCtx!: EmulatorContext;
+  private plainCtx!: EmulatorContext;
   private key!: SigningKey;
   private defaultUser!: User;
   private closed = false;
@@ -321,7 +331,7 @@ class EmulatorServer implements Emulator {
       }
       this.caFile = this.writeFile("ca.pem", this.caPem);
     }
-    const handler = (kind: "main" | "serviceFabric") => (req: IncomingMessage, res: ServerResponse) => {
+    const handler = (kind: ListenerKind) => (req: IncomingMessage, res: ServerResponse) => {
       this.onRequest(kind, req, res).catch(() => {
         if (!res.headersSent) {
           res.writeHead(500, { "content-type": "application/json; charset=utf-8", connection: "close" });
@@ -335,6 +345,14 @@ class EmulatorServer implements Emulator {
     const urlHost = https ? "localhost" : host.includes(":") ? `[${host}]` : host;
     this.url = `${https ? "https" : "http"}://${urlHost}:${port}`;
     this.authorityHost = this.url;
+    this.managedIdentityUrl = this.url;
+    if (https) {
+      // Managed-identity endpoints are plain HTTP in the real world; serve them on a second listener.
+      this.plainServer = createHttpServer(handler("plain"));
+      this.plainServer.keepAliveTimeout = 5_000;
+      const plainPort = await listen(this.plainServer, 0, "127.0.0.1");
+      this.managedIdentityUrl = `http://127.0.0.1:${plainPort}`;
+    }
 
     // Service Fabric listener: HTTPS with its own self-signed certificate (clients pin its thumbprint).
     const sfCert = createCertificate({ subject: "localhost", publicKey: tlsPair.publicKey, signingKey: tlsPair.privateKey, altNames: ["localhost", "127.0.0.1"], days: 365 });
@@ -366,6 +384,7 @@ class EmulatorServer implements Emulator {
     });
     this.ctx = makeContext(this.url);
     this.sfCtx = makeContext(this.serviceFabric.url);
+    this.plainCtx = makeContext(this.managedIdentityUrl);
     this.seedDefaults(certApp, secrets.pipelinesAccessToken);
   }
 
@@ -446,8 +465,8 @@ class EmulatorServer implements Emulator {
 
   // ---- routing ----------------------------------------------------------------------------------------
 
-  private route(kind: "main" | "serviceFabric", path: string): Route {
-    const ctx = kind === "main" ? this.ctx : this.sfCtx;
+  private route(kind: ListenerKind, path: string): Route {
+    const ctx = kind === "main" ? this.ctx : kind === "plain" ? this.plainCtx : this.sfCtx;
     if (kind === "serviceFabric") {
       if (path === "/metadata/identity/oauth2/token") return { name: "serviceFabric", handle: (r) => serviceFabric(ctx, r) };
       return { name: "notFound", handle: () => notFound(path) };
@@ -488,9 +507,9 @@ class EmulatorServer implements Emulator {
     return { name: "notFound", handle: () => notFound(path) };
   }
 
-  private async onRequest(kind: "main" | "serviceFabric", req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async onRequest(kind: ListenerKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const time = Date.now();
-    const origin = kind === "main" ? this.url : this.serviceFabric.url;
+    const origin = kind === "main" ? this.url : kind === "plain" ? this.managedIdentityUrl : this.serviceFabric.url;
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://emulator.invalid");
@@ -498,7 +517,8 @@ class EmulatorServer implements Emulator {
       url = new URL("http://emulator.invalid/");
     }
     const path = url.pathname;
-    const route = this.route(kind, path);
+    // Real services ignore one trailing slash (MSAL-node asks IMDS for ".../oauth2/token/").
+    const route = this.route(kind, path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
     const entry: RequestLogEntry = {
       method: req.method ?? "GET",
       path,
@@ -654,17 +674,18 @@ class EmulatorServer implements Emulator {
 
   env(source: EnvSource): Record<string, string> {
     const d = this.defaults;
+    const mi = this.managedIdentityUrl;
     const authority: Record<string, string> = { AZURE_AUTHORITY_HOST: this.authorityHost };
     if (this.caFile) authority.NODE_EXTRA_CA_CERTS = this.caFile;
     switch (source) {
       case "imds":
-        return { AZURE_POD_IDENTITY_AUTHORITY_HOST: this.url };
+        return { AZURE_POD_IDENTITY_AUTHORITY_HOST: mi };
       case "appService":
-        return { IDENTITY_ENDPOINT: `${this.url}/msi/token`, IDENTITY_HEADER: this.ctx.secrets.identityHeader };
+        return { IDENTITY_ENDPOINT: `${mi}/msi/token`, IDENTITY_HEADER: this.ctx.secrets.identityHeader };
       case "arc":
-        return { IDENTITY_ENDPOINT: `${this.url}/arc/metadata/identity/oauth2/token`, IMDS_ENDPOINT: `${this.url}/arc` };
+        return { IDENTITY_ENDPOINT: `${mi}/arc/metadata/identity/oauth2/token`, IMDS_ENDPOINT: `${mi}/arc` };
       case "cloudShell":
-        return { MSI_ENDPOINT: `${this.url}/cloudshell/oauth2/token` };
+        return { MSI_ENDPOINT: `${mi}/cloudshell/oauth2/token` };
       case "serviceFabric":
         return {
           IDENTITY_ENDPOINT: `${this.serviceFabric.url}/metadata/identity/oauth2/token`,
@@ -674,7 +695,7 @@ class EmulatorServer implements Emulator {
         };
       case "azureML":
         return {
-          MSI_ENDPOINT: `${this.url}/ml/msi/token`,
+          MSI_ENDPOINT: `${mi}/ml/msi/token`,
           MSI_SECRET: this.ctx.secrets.azureMlSecret,
           DEFAULT_IDENTITY_CLIENT_ID: d.managedIdentity.systemClientId,
         };
@@ -750,7 +771,7 @@ class EmulatorServer implements Emulator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([closeServer(this.server), closeServer(this.sfServer)]);
+    await Promise.all([closeServer(this.server), closeServer(this.sfServer), closeServer(this.plainServer)]);
     for (const file of this.writtenFiles) {
       try {
         unlinkSync(file);
@@ -872,11 +893,11 @@ export function endpoints(emu: Emulator): Record<string, string> {
     deviceCode: `${emu.url}/${t}/oauth2/v2.0/devicecode`,
     deviceLogin: `${emu.url}/devicelogin`,
     instanceDiscovery: `${emu.url}/common/discovery/instance`,
-    imds: `${emu.url}/metadata/identity/oauth2/token`,
-    appService: `${emu.url}/msi/token`,
-    arc: `${emu.url}/arc/metadata/identity/oauth2/token`,
-    cloudShell: `${emu.url}/cloudshell/oauth2/token`,
-    azureML: `${emu.url}/ml/msi/token`,
+    imds: `${emu.managedIdentityUrl}/metadata/identity/oauth2/token`,
+    appService: `${emu.managedIdentityUrl}/msi/token`,
+    arc: `${emu.managedIdentityUrl}/arc/metadata/identity/oauth2/token`,
+    cloudShell: `${emu.managedIdentityUrl}/cloudshell/oauth2/token`,
+    azureML: `${emu.managedIdentityUrl}/ml/msi/token`,
     serviceFabric: `${emu.serviceFabric.url}/metadata/identity/oauth2/token`,
     pipelinesOidc: emu.env("pipelines").SYSTEM_OIDCREQUESTURI as string,
     workloadIssuer: `${emu.url}/k8s/.well-known/openid-configuration`,

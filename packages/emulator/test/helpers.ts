@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { request as httpsRequest } from "node:https";
 import { SignJWT, importPKCS8 } from "jose";
 import type { Emulator } from "../src/index.js";
 
@@ -66,4 +67,26 @@ export async function certificateAssertion(emu: Emulator, options: AssertionOpti
   })
     .setProtectedHeader(header as { alg: string })
     .sign(key);
+}
+
+/** GET over HTTPS trusting only `ca` (or pinning nothing when `ca` is a self-signed leaf). */
+export function httpsGetJson(url: string, ca: string, headers: Record<string, string> = {}): Promise<JsonResponse & { raw: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") h.set(k, v);
+        try {
+          resolve({ status: res.statusCode ?? 0, headers: h, body: raw === "" ? {} : (JSON.parse(raw) as Record<string, unknown>), raw });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
