@@ -1,0 +1,156 @@
+/**
+ * Authority hosts: which cloud a credential talks to and the token endpoint URL, built directly
+ * (`{host}/{tenant}/oauth2/v2.0/token`, AD FS `{host}/adfs/oauth2/token`) so a token costs one request —
+ * no instance or OIDC discovery round trip.
+ *
+ * Precedence: the `authorityHost` option → `AZURE_AUTHORITY_HOST` (read by the credential's constructor
+ * and passed in as `envAuthorityHost`) → the public cloud.
+ */
+import { InvalidArgumentError, checkTenantId } from "@id/core";
+
+/** The authority hosts of the Azure clouds (same names and values as `@azure/identity`). */
+export const AzureAuthorityHosts = Object.freeze({
+  /** China (21Vianet). */
+  AzureChina: "https://login.chinacloudapi.cn",
+  /** Germany (closed in 2021; kept for compatibility). */
+  AzureGermany: "https://login.microsoftonline.de",
+  /** US Government. */
+  AzureGovernment: "https://login.microsoftonline.us",
+  /** The public cloud: the default. */
+  AzurePublicCloud: "https://login.microsoftonline.com",
+} as const);
+
+/** The public cloud's authority host, used when nothing else is configured. */
+export const DEFAULT_AUTHORITY_HOST = AzureAuthorityHosts.AzurePublicCloud;
+
+/** Hosts of the public cloud (aliases); a regional authority for them is `<region>.login.microsoft.com`. */
+const PUBLIC_CLOUD_HOSTS = new Set(["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"]);
+
+/** Values of `AZURE_REGIONAL_AUTHORITY_NAME` that ask for the region to be detected. */
+const AUTO_DISCOVER_REGION = new Set(["autodiscoverregion", "trytoautodetect", "tryautodetect"]);
+
+const REGION = /^[a-z0-9][a-z0-9-]{0,62}$/i;
+
+/** A resolved authority: where token requests go. Frozen. */
+export interface Authority {
+  /** The authority host as configured and normalised: scheme, host, optional path, no trailing slash. */
+  readonly host: string;
+  /** The host token requests actually go to (differs from `host` when a region is used). */
+  readonly requestHost: string;
+  /** The region in use, if any. */
+  readonly region: string | undefined;
+  /** The token endpoint of a tenant. `tenantId` must already be valid (see `checkTenantId`). */
+  tokenEndpoint(tenantId: string): string;
+}
+
+export interface ResolveAuthorityOptions {
+  /** The credential's `authorityHost` option. */
+  authorityHost?: string | undefined;
+  /** `AZURE_AUTHORITY_HOST`, read by the credential's constructor. */
+  envAuthorityHost?: string | undefined;
+  /**
+   * A region for ESTS-R (`AZURE_REGIONAL_AUTHORITY_NAME`, client-credential flows only), such as `eastus`.
+   * `AutoDiscoverRegion` uses `detectedRegion`, or the global authority when none is given.
+   */
+  regionalAuthority?: string | undefined;
+  /** The region detected by the caller (`REGION_NAME`), used with `AutoDiscoverRegion`. No IMDS call is ever made. */
+  detectedRegion?: string | undefined;
+  /** The option name to use in error messages. Default `authorityHost`. */
+  field?: string;
+}
+
+/** Whether `hostname` (as in `URL#hostname`) is a loopback address or `localhost`. */
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Normalises an authority host: adds `https://` when there is no scheme, removes trailing slashes, and
+ * refuses anything but https — except plain http to a loopback host (the emulator). Throws a `TypeError`
+ * with code `invalid_authority_host`.
+ */
+export function normalizeAuthorityHost(value: unknown, field = "authorityHost"): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new InvalidArgumentError("invalid_authority_host", `"${field}" must be a non-empty URL such as "${DEFAULT_AUTHORITY_HOST}".`);
+  }
+  const trimmed = value.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new InvalidArgumentError("invalid_authority_host", `"${field}" is not a valid URL; use a host such as "${DEFAULT_AUTHORITY_HOST}".`);
+  }
+  if (url.protocol === "http:") {
+    if (!isLoopbackHostname(url.hostname)) {
+      throw new InvalidArgumentError(
+        "invalid_authority_host",
+        `"${field}" must use https (got http://${url.host}); plain http is allowed only for a loopback host such as 127.0.0.1.`,
+      );
+    }
+  } else if (url.protocol !== "https:") {
+    throw new InvalidArgumentError("invalid_authority_host", `"${field}" must use https (got "${url.protocol}").`);
+  }
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    throw new InvalidArgumentError("invalid_authority_host", `"${field}" must not contain a user name, password, query or fragment.`);
+  }
+  const path = url.pathname.replace(/\/+$/, "");
+  return `${url.protocol}//${url.host}${path}`;
+}
+
+/** The token endpoint of `tenantId` under an authority host (already normalised). */
+export function tokenEndpointUrl(authorityHost: string, tenantId: string): string {
+  return tenantId.toLowerCase() === "adfs" ? `${authorityHost}/adfs/oauth2/token` : `${authorityHost}/${tenantId}/oauth2/v2.0/token`;
+}
+
+/**
+ * The regional host of an authority host: `https://<region>.login.microsoft.com` for the public cloud,
+ * `https://<region>.<host>` for another cloud. Loopback hosts are never rewritten (the emulator keeps working).
+ */
+export function regionalAuthorityHost(authorityHost: string, region: string): string {
+  const url = new URL(authorityHost);
+  if (isLoopbackHostname(url.hostname)) return authorityHost;
+  const host = PUBLIC_CLOUD_HOSTS.has(url.hostname.toLowerCase()) ? "login.microsoft.com" : url.host;
+  const path = url.pathname.replace(/\/+$/, "");
+  return `${url.protocol}//${region.toLowerCase()}.${host}${path}`;
+}
+
+/**
+ * Resolves the authority a credential uses: option → environment → public cloud, plus an optional region.
+ * Throws a `TypeError` (code `invalid_authority_host` or `invalid_region`) for a bad value.
+ */
+export function resolveAuthority(options: ResolveAuthorityOptions = {}): Authority {
+  const field = options.field ?? "authorityHost";
+  const host =
+    options.authorityHost !== undefined
+      ? normalizeAuthorityHost(options.authorityHost, field)
+      : options.envAuthorityHost !== undefined
+        ? normalizeAuthorityHost(options.envAuthorityHost, "AZURE_AUTHORITY_HOST")
+        : DEFAULT_AUTHORITY_HOST;
+  const region = resolveRegion(options.regionalAuthority, options.detectedRegion);
+  const requestHost = region === undefined ? host : regionalAuthorityHost(host, region);
+  return Object.freeze({
+    host,
+    requestHost,
+    region: requestHost === host ? undefined : region,
+    tokenEndpoint: (tenantId: string) => tokenEndpointUrl(requestHost, checkTenantId(tenantId)),
+  });
+}
+
+function resolveRegion(regional: string | undefined, detected: string | undefined): string | undefined {
+  if (regional === undefined || regional.trim() === "") return undefined;
+  let region = regional.trim();
+  if (AUTO_DISCOVER_REGION.has(region.toLowerCase())) {
+    if (detected === undefined || detected.trim() === "") return undefined;
+    region = detected.trim();
+  }
+  region = region.toLowerCase().replace(/\s+/g, "");
+  if (!REGION.test(region)) {
+    throw new InvalidArgumentError(
+      "invalid_region",
+      `AZURE_REGIONAL_AUTHORITY_NAME must be an Azure region name such as "eastus" (letters, digits and "-"), or "AutoDiscoverRegion".`,
+    );
+  }
+  return region;
+}

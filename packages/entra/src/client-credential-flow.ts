@@ -1,0 +1,177 @@
+/**
+ * The client-credentials flow (OAuth 2.0 §4.4) that the secret, assertion and certificate credentials
+ * share: normalise scopes → resolve the tenant (core's rule) → core's process-wide cache (single flight,
+ * background refresh) → on a miss, one form posted by the Entra client. The credential only supplies how
+ * the client authenticates (`client_secret`, or `client_assertion` + its type).
+ */
+import {
+  cacheKey,
+  cachePartition,
+  getLogger,
+  getTokenCache,
+  InvalidArgumentError,
+  normalizeScopes,
+  resolveTenantId,
+  scopeKey,
+} from "@id/core";
+import type { AccessToken, Acquire, GetTokenOptions, TokenCache } from "@id/core";
+import type { EntraClient } from "./entra-client.js";
+
+/** The JWT-bearer client assertion type (`client_assertion_type`). */
+export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/** What `authenticate` receives: where the request goes, so an assertion can be minted for it. */
+export interface ClientAuthenticationContext {
+  /** The tenant of this request (after the tenant rule). */
+  tenantId: string;
+  /** The token endpoint URL (the `aud` of a signed client assertion). */
+  tokenEndpoint: string;
+  /** Aborted when no caller waits for this request any more. */
+  signal: AbortSignal;
+}
+
+/** The client-authentication fields of the form: `{ client_secret }` or `{ client_assertion_type, client_assertion }`. */
+export type ClientAuthentication = Record<string, string>;
+
+export interface ClientCredentialFlowOptions {
+  /** The credential's class name, for messages and logs (e.g. `ClientSecretCredential`). */
+  credentialName: string;
+  /** The cache partition kind (e.g. `client-secret`). */
+  kind: string;
+  /** The configured tenant (already checked). */
+  tenantId: string;
+  /** The application (client) id (already checked). */
+  clientId: string;
+  /** The token-endpoint client (its authority is part of the cache key). */
+  client: EntraClient;
+  /** Result of `resolveAdditionallyAllowedTenants`. */
+  additionallyAllowedTenants?: readonly string[] | undefined;
+  /** `AZURE_IDENTITY_DISABLE_MULTITENANTAUTH`, read by the constructor. */
+  disableMultiTenantAuth?: boolean | undefined;
+  /**
+   * A hash of the credential's secret material (e.g. `sha256Hex(secret)`), so two credentials with
+   * different secrets never share tokens. May be a promise (WebCrypto is async); it is awaited once.
+   */
+  credentialHash?: string | Promise<string> | undefined;
+  /** Returns the client-authentication form fields; called for every token request (each cache miss). */
+  authenticate(context: ClientAuthenticationContext): ClientAuthentication | Promise<ClientAuthentication>;
+  /** The cache to use. Default: core's process-wide `getTokenCache()`. */
+  cache?: TokenCache | undefined;
+}
+
+/** `getToken` of a client-credentials credential. */
+export type GetToken = (scopes: string | string[], options?: GetTokenOptions) => Promise<AccessToken>;
+
+const logger = getLogger("entra");
+
+/**
+ * Creates the `getToken` of a client-credentials credential. The returned function validates its
+ * arguments (rejecting with a `TypeError`), enforces the tenant rule (`CredentialUnavailableError` for a
+ * tenant not allowed), serves cached tokens without a request, and makes one request per miss no matter
+ * how many callers wait. `claims` always makes a fresh request; `enableCae` uses its own cache entries.
+ */
+export function createClientCredentialFlow(options: ClientCredentialFlowOptions): GetToken {
+  const { credentialName, kind, clientId, client, authenticate } = options;
+  const configuredTenantId = options.tenantId;
+  const allowed = options.additionallyAllowedTenants ?? [];
+  const disableMultiTenantAuth = options.disableMultiTenantAuth === true;
+  const cache = options.cache ?? getTokenCache();
+  const authorityKey = client.authority.requestHost;
+  let credentialHash: string | undefined = typeof options.credentialHash === "string" ? options.credentialHash : undefined;
+  const pendingHash = typeof options.credentialHash === "object" ? options.credentialHash : undefined;
+  const hashReady: Promise<void> | undefined = pendingHash?.then((hash) => {
+    credentialHash = hash;
+  });
+  hashReady?.catch(() => undefined); // a failure surfaces through getToken, never as an unhandled rejection
+  if (pendingHash === undefined && options.credentialHash !== undefined && credentialHash === undefined) {
+    throw new InvalidArgumentError("invalid_argument", `"credentialHash" must be a string or a promise of one.`);
+  }
+  const partitions = new Map<string, string>();
+
+  function partitionOf(tenantId: string): string {
+    let partition = partitions.get(tenantId);
+    if (partition === undefined) {
+      partition = cachePartition({ kind, authority: authorityKey, tenantId, clientId, credentialHash });
+      partitions.set(tenantId, partition);
+    }
+    return partition;
+  }
+
+  function acquireFor(tenantId: string, scopeList: readonly string[], claims: string | undefined, enableCae: boolean | undefined, timeoutInMs: number | undefined): Acquire {
+    return async ({ signal }) => {
+      const tokenEndpoint = client.tokenEndpoint(tenantId);
+      let auth: ClientAuthentication;
+      try {
+        auth = await authenticate({ tenantId, tokenEndpoint, signal });
+      } catch (error) {
+        logger.warning(`${credentialName}: could not build the client authentication: ${describe(error)}`);
+        throw error;
+      }
+      try {
+        const { accessToken } = await client.requestToken(
+          tenantId,
+          { client_id: clientId, scope: scopeList.join(" "), grant_type: "client_credentials", ...auth },
+          { abortSignal: signal, timeoutInMs, claims, enableCae },
+        );
+        return accessToken;
+      } catch (error) {
+        logger.warning(`${credentialName}: token request for tenant ${tenantId} failed: ${describe(error)}`);
+        throw error;
+      }
+    };
+  }
+
+  // The hot path — the configured tenant, one scope given as a string, no claims, no per-call timeout —
+  // keeps its cache key and request function per scope, so a cached token costs two Map lookups.
+  const memo = new Map<string, { key: string; acquire: Acquire }>();
+  const MEMO_LIMIT = 256;
+
+  function lookup(scopes: string | string[], o: GetTokenOptions | undefined): AccessToken | Promise<AccessToken> {
+    const simple = o === undefined || (o.tenantId === undefined && !o.claims && o.requestOptions?.timeout === undefined);
+    const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
+    if (simple && typeof scope === "string") {
+      const cae = o?.enableCae === true;
+      const memoKey = cae ? `1${scope}` : scope;
+      let hit = memo.get(memoKey);
+      if (hit === undefined) {
+        const scopeList = normalizeScopes(scope);
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        hit = {
+          key: cacheKey(partitionOf(configuredTenantId), scopeKey(scopeList), cae),
+          acquire: acquireFor(configuredTenantId, scopeList, undefined, cae || undefined, undefined),
+        };
+        memo.set(memoKey, hit);
+      }
+      return o?.abortSignal === undefined ? cache.getToken(hit.key, hit.acquire) : cache.getToken(hit.key, hit.acquire, { abortSignal: o.abortSignal });
+    }
+    const scopeList = normalizeScopes(scopes);
+    const opts = o ?? {};
+    const tenantId =
+      opts.tenantId === undefined
+        ? configuredTenantId
+        : (resolveTenantId({ configuredTenantId, requestedTenantId: opts.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
+          configuredTenantId);
+    const key = cacheKey(partitionOf(tenantId), scopeKey(scopeList), opts.enableCae);
+    const claims = opts.claims || undefined;
+    return cache.getToken(key, acquireFor(tenantId, scopeList, claims, opts.enableCae, opts.requestOptions?.timeout), {
+      claims,
+      abortSignal: opts.abortSignal,
+    });
+  }
+
+  return function getToken(scopes, getTokenOptions) {
+    try {
+      if (credentialHash === undefined && hashReady !== undefined) {
+        return hashReady.then(() => lookup(scopes, getTokenOptions));
+      }
+      const result = lookup(scopes, getTokenOptions);
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,106 @@
+/**
+ * The Entra token-endpoint client: `requestToken(tenantId, form)` posts one form to
+ * `{authority}/{tenant}/oauth2/v2.0/token` through the transport (timeout, retries, abort) and hands the
+ * answer to the one parser. Every grant (client credentials, authorization code, refresh token,
+ * on-behalf-of, device code) goes through it; the caller only builds the form.
+ */
+import { InvalidArgumentError, checkTenantId, getLogger } from "@id/core";
+import type { AbortSignalLike } from "@id/core";
+import { resolveAuthority } from "./authority.js";
+import type { Authority } from "./authority.js";
+import { buildClaims } from "./claims.js";
+import { createHttpClient } from "./http-client.js";
+import type { HttpClient, HttpClientOptions } from "./http-client.js";
+import { parseTokenResponse } from "./token-response.js";
+import type { TokenResult } from "./token-response.js";
+
+export interface EntraClientOptions extends HttpClientOptions {
+  /** Where requests go; see `resolveAuthority`. Default: the public cloud. */
+  authority?: Authority | undefined;
+  /** Names the caller in error messages and logs, e.g. `ClientSecretCredential`. */
+  credentialName?: string | undefined;
+}
+
+/** Options of one token request. */
+export interface RequestTokenOptions {
+  /** Aborts the request (and waits between retries); rejects with the signal's reason. */
+  abortSignal?: AbortSignalLike | undefined;
+  /** Per-request timeout, milliseconds (`GetTokenOptions.requestOptions.timeout`). */
+  timeoutInMs?: number | undefined;
+  /** A claims challenge (JSON, or base64 JSON) to send as `claims`. */
+  claims?: string | undefined;
+  /** Adds the `cp1` client capability to `claims` (Continuous Access Evaluation). */
+  enableCae?: boolean | undefined;
+  /** `false` for a request that must never be sent twice (an authorization code redemption). Default `true`. */
+  idempotent?: boolean | undefined;
+}
+
+/** The form of a token request: field → value; `undefined` values are left out. */
+export type TokenForm = Record<string, string | undefined>;
+
+export interface EntraClient {
+  readonly authority: Authority;
+  /** The transport, for requests that are not token requests. */
+  readonly http: HttpClient;
+  readonly credentialName: string;
+  /** The token endpoint of a tenant. */
+  tokenEndpoint(tenantId: string): string;
+  /**
+   * Posts `form` to the tenant's token endpoint and returns the checked token and the JSON body.
+   * Rejects with `AuthenticationError` (service refused, bad body, network failure or timeout after
+   * retries), the abort reason, or a `TypeError` (bad tenant, bad claims).
+   */
+  requestToken(tenantId: string, form: TokenForm, options?: RequestTokenOptions): Promise<TokenResult>;
+}
+
+const logger = getLogger("entra");
+
+/** Creates the token-endpoint client. Options are checked now (a `TypeError` with a code). */
+export function createEntraClient(options: EntraClientOptions = {}): EntraClient {
+  const authority = options.authority ?? resolveAuthority();
+  const credentialName = options.credentialName ?? "Entra token request";
+  const http = createHttpClient(options);
+
+  async function requestToken(tenantId: string, form: TokenForm, requestOptions: RequestTokenOptions = {}): Promise<TokenResult> {
+    const endpoint = authority.tokenEndpoint(checkTenantId(tenantId));
+    const claims = buildClaims(requestOptions.claims, requestOptions.enableCae);
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(form)) {
+      if (value === undefined) continue;
+      if (typeof value !== "string") throw new InvalidArgumentError("invalid_argument", `Token request field "${name}" must be a string.`);
+      params.set(name, value);
+    }
+    if (claims !== undefined) params.set("claims", claims);
+    const requestId = globalThis.crypto.randomUUID();
+    const started = Date.now();
+    const response = await http.send(
+      {
+        method: "POST",
+        url: `${endpoint}?client-request-id=${requestId}`,
+        headers: {
+          "content-type": "application/x-www-form-urlencoded;charset=utf-8",
+          accept: "application/json",
+          "x-ms-client-request-id": requestId,
+        },
+        body: params.toString(),
+      },
+      {
+        abortSignal: requestOptions.abortSignal,
+        timeoutInMs: requestOptions.timeoutInMs,
+        idempotent: requestOptions.idempotent,
+        description: `${credentialName} token request`,
+      },
+    );
+    const result = parseTokenResponse(response, started, credentialName);
+    logger.info(`${credentialName}: token acquired from ${endpoint} (grant ${form["grant_type"] ?? "?"}, request id ${requestId}).`);
+    return result;
+  }
+
+  return Object.freeze({
+    authority,
+    http,
+    credentialName,
+    tokenEndpoint: (tenantId: string) => authority.tokenEndpoint(tenantId),
+    requestToken,
+  });
+}

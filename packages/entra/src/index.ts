@@ -1,0 +1,27 @@
+export {
+  AzureAuthorityHosts,
+  DEFAULT_AUTHORITY_HOST,
+  isLoopbackHostname,
+  normalizeAuthorityHost,
+  regionalAuthorityHost,
+  resolveAuthority,
+  tokenEndpointUrl,
+} from "./authority.js";
+export type { Authority, ResolveAuthorityOptions } from "./authority.js";
+export { DEFAULT_RETRY_OPTIONS, backoffDelayMs, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
+export type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, createHttpClient, resolveHttpClientOptions, sleep } from "./http-client.js";
+export type { FetchLike, HttpClient, HttpClientOptions, HttpRequest, HttpResponse, SendOptions } from "./http-client.js";
+export { CAE_CLIENT_CAPABILITY, buildClaims, parseClaims } from "./claims.js";
+export { errorFromResponse, parseJsonObject, parseTokenResponse } from "./token-response.js";
+export type { TokenResult } from "./token-response.js";
+export { createEntraClient } from "./entra-client.js";
+export type { EntraClient, EntraClientOptions, RequestTokenOptions, TokenForm } from "./entra-client.js";
+export { CLIENT_ASSERTION_TYPE, createClientCredentialFlow } from "./client-credential-flow.js";
+export type {
+  ClientAuthentication,
+  ClientAuthenticationContext,
+  ClientCredentialFlowOptions,
+  GetToken,
+} from "./client-credential-flow.js";
+export { checkClientId, checkOptions, checkSecret, readDisableMultiTenantAuth } from "./validate.js";

@@ -1,0 +1,81 @@
+/**
+ * The retry policy, as pure functions: which statuses are retried, how long to wait (the server's
+ * `Retry-After` / `retry-after-ms` / `x-ms-retry-after-ms`, else exponential backoff with jitter), and the
+ * checked retry options.
+ */
+import { InvalidArgumentError } from "@id/core";
+
+/** How requests are retried. Field names as in `@azure/identity`'s `retryOptions`. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 3; 0 turns retries off. */
+  maxRetries?: number;
+  /** Base delay of the exponential backoff, milliseconds. Default 800. */
+  retryDelayInMs?: number;
+  /** Longest computed backoff delay, milliseconds. Default 60,000. (A server's `Retry-After` may ask for longer, within `maxRetryTimeInMs`.) */
+  maxRetryDelayInMs?: number;
+  /** Total time budget, milliseconds from the first attempt: no retry starts that would begin after it. Default 60,000. */
+  maxRetryTimeInMs?: number;
+}
+
+/** `RetryOptions` with every field set. */
+export type ResolvedRetryOptions = Readonly<Required<RetryOptions>>;
+
+export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = Object.freeze({
+  maxRetries: 3,
+  retryDelayInMs: 800,
+  maxRetryDelayInMs: 60_000,
+  maxRetryTimeInMs: 60_000,
+});
+
+/** Whether a response status is worth retrying: 408, 429 and 5xx except 501 and 505. Never 400 or 401. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505);
+}
+
+/**
+ * The wait the server asked for, in milliseconds: `retry-after-ms`, then `x-ms-retry-after-ms`, then
+ * `Retry-After` (seconds or an HTTP date). `undefined` when none is present or parsable.
+ */
+export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = headers.get(name);
+    if (value !== null && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value));
+  }
+  const value = headers.get("retry-after");
+  if (value === null) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/**
+ * Exponential backoff with jitter for retry number `retry` (0 for the first retry): the delay is
+ * `min(maxRetryDelayInMs, retryDelayInMs * 2^retry)`, of which the second half is random.
+ */
+export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxRetryDelayInMs, options.retryDelayInMs * 2 ** retry);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+function count(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a non-negative number; got ${typeof value === "number" ? value : typeof value}.`);
+  }
+  return value;
+}
+
+/** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
+export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
+  if (options === undefined) return DEFAULT_RETRY_OPTIONS;
+  if (options === null || typeof options !== "object") {
+    throw new InvalidArgumentError("invalid_argument", `"retryOptions" must be an object.`);
+  }
+  const o = options as RetryOptions;
+  return Object.freeze({
+    maxRetries: Math.floor(count(o.maxRetries, "retryOptions.maxRetries", DEFAULT_RETRY_OPTIONS.maxRetries)),
+    retryDelayInMs: count(o.retryDelayInMs, "retryOptions.retryDelayInMs", DEFAULT_RETRY_OPTIONS.retryDelayInMs),
+    maxRetryDelayInMs: count(o.maxRetryDelayInMs, "retryOptions.maxRetryDelayInMs", DEFAULT_RETRY_OPTIONS.maxRetryDelayInMs),
+    maxRetryTimeInMs: count(o.maxRetryTimeInMs, "retryOptions.maxRetryTimeInMs", DEFAULT_RETRY_OPTIONS.maxRetryTimeInMs),
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * Argument checks the credential constructors share, each a `TypeError` (`InvalidArgumentError`) with a
+ * stable code and a message saying what to pass instead. Values are never echoed (they may be secrets).
+ */
+import { InvalidArgumentError, readEnv } from "@id/core";
+
+const CLIENT_ID = /^[^\s\u0000-\u001f\u007f]+$/;
+
+/** A client (application) id: a non-empty string without spaces, at most 256 characters. Code `invalid_client_id`. */
+export function checkClientId(value: unknown, field = "clientId"): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 256 || !CLIENT_ID.test(value)) {
+    throw new InvalidArgumentError(
+      "invalid_client_id",
+      `"${field}" must be the application (client) id of the app registration, a GUID such as "00000000-0000-0000-0000-000000000000"${typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`}.`,
+    );
+  }
+  return value;
+}
+
+/** A secret string: non-empty and not only whitespace. The value never appears in the message. */
+export function checkSecret(value: unknown, field: string, code: string, hint: string): string {
+  if (typeof value !== "string" || value.trim().length === 0) {
+    throw new InvalidArgumentError(
+      code,
+      `"${field}" must be a non-empty string${typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`}. ${hint}`,
+    );
+  }
+  return value;
+}
+
+/** An options argument: `undefined` or a plain object. Code `invalid_argument`. */
+export function checkOptions<T extends object>(value: unknown, credentialName: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidArgumentError("invalid_argument", `${credentialName}: "options" must be an object.`);
+  }
+  return value as Partial<T>;
+}
+
+/**
+ * `AZURE_IDENTITY_DISABLE_MULTITENANTAUTH`: set to anything but `0`, `false` or `no` (case-insensitive)
+ * pins every request to the configured tenant. For constructors only.
+ */
+export function readDisableMultiTenantAuth(): boolean {
+  const value = readEnv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")?.trim().toLowerCase();
+  return value !== undefined && value !== "0" && value !== "false" && value !== "no";
+}
