@@ -15,6 +15,7 @@ export function definePreset(options = {}) {
       include: options.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
       setupFiles: [guard],
       testTimeout: options.testTimeout ?? 20_000,
+      hookTimeout: 60_000,
       pool: "forks",
       unstubEnvs: true,
     },

@@ -48,6 +48,10 @@ export interface ErrorResponse {
   correlationId?: string;
   traceId?: string;
   timestamp?: number;
+  /** Entra's `suberror` (with `interaction_required` / `invalid_grant`), such as `consent_required`. */
+  suberror?: string;
+  /** A claims challenge (JSON) to satisfy, sent with `interaction_required` by Conditional Access. */
+  claims?: string;
 }
 
 const authenticationMark = MARK("AuthenticationError");
@@ -64,6 +68,10 @@ export class AuthenticationError extends Error {
   readonly errorCodes: readonly number[];
   readonly correlationId: string | undefined;
   readonly traceId: string | undefined;
+  /** Entra's `suberror`, when sent. */
+  readonly suberror: string | undefined;
+  /** The claims challenge to pass as `GetTokenOptions.claims`, when sent. */
+  readonly claims: string | undefined;
   /** The same fields in the shape `@azure/identity` exposes. */
   readonly errorResponse: ErrorResponse;
   /** The raw response body (non-enumerable, so logging the error never dumps it). */
@@ -82,6 +90,8 @@ export class AuthenticationError extends Error {
     this.errorCodes = codes;
     this.correlationId = response.correlationId;
     this.traceId = response.traceId;
+    this.suberror = response.suberror;
+    this.claims = response.claims;
     this.errorResponse = { ...response, errorCodes: [...codes] };
     Object.defineProperty(this, "rawBody", { value: options?.rawBody, enumerable: false });
     defineMark(this, authenticationMark);

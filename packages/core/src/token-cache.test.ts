@@ -237,3 +237,28 @@ describe("tokenCacheKey", () => {
     expect(tokenCacheKey(partition, "https://vault.azure.net/.default", false)).toBe(a);
   });
 });
+
+describe("short-lived tokens", () => {
+  it("are never served inside the expiry margin, whatever refresh-after says", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    let n = 0;
+    const acquire = async (): Promise<AccessToken> => {
+      n += 1;
+      // 40 s of life, refresh-after claimed at 35 s: inside the 30 s margin from 10 s on.
+      return { token: `t${n}`, expiresOnTimestamp: Date.now() + 40_000, refreshAfterTimestamp: Date.now() + 35_000 };
+    };
+    await cache.getToken("k", acquire);
+    vi.setSystemTime(10_000);
+    const next = cache.getToken("k", acquire);
+    expect(next).toBeInstanceOf(Promise);
+    expect((await next).token).toBe("t2");
+  });
+
+  it("follow fake timers in a cache built before the clock was faked", async () => {
+    const cache = new TokenCache();
+    await cache.getToken("k", async () => ({ token: "a", expiresOnTimestamp: Date.now() + 3_600_000 }));
+    vi.useFakeTimers({ now: Date.now() + 7_200_000 });
+    expect((await cache.getToken("k", async () => ({ token: "b", expiresOnTimestamp: Date.now() + 3_600_000 }))).token).toBe("b");
+  });
+});

@@ -80,7 +80,7 @@ export class TokenCache {
   constructor(options: TokenCacheOptions = {}) {
     this.#maxEntries = checkMaxEntries(options.maxEntries ?? DEFAULT_MAX_ENTRIES);
     this.#store = options.store;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
   }
 
   /** Changes the cap or the second-level store. */
@@ -143,7 +143,9 @@ export class TokenCache {
   }
 
   #set(key: string, token: AccessToken): void {
-    const refreshAfter = token.refreshAfterTimestamp ?? token.expiresOnTimestamp - EXPIRY_MARGIN_MS;
+    // Never serve a token inside the expiry margin without a refresh, whatever refresh-after says.
+    const latest = token.expiresOnTimestamp - EXPIRY_MARGIN_MS;
+    const refreshAfter = Math.min(token.refreshAfterTimestamp ?? latest, latest);
     this.#entries.delete(key);
     this.#entries.set(key, { token, refreshAfter, used: false, retryAt: 0 });
     if (this.#entries.size > this.#maxEntries) this.#evict();

@@ -85,6 +85,8 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
     errorCodes: codes,
     correlationId: str(json["correlation_id"]),
     traceId: str(json["trace_id"]),
+    suberror: str(json["suberror"]),
+    claims: str(json["claims"]),
     ...(Number.isFinite(timestamp) ? { timestamp } : {}),
   };
   const line = errorDescription ? redact(firstLine(errorDescription)) : "";
