@@ -42,7 +42,7 @@ if (!net.Socket.prototype[marker]) {
     let host;
     let port;
     if (options !== null && typeof options === "object") {
-      if (options.path !== undefined) return original.apply(this, args); // unix socket / pipe
+      if (typeof options.path === "string" && options.path !== "") return original.apply(this, args); // unix socket / pipe
       host = options.host ?? "localhost";
       port = options.port;
     } else if (typeof options === "number" || (typeof options === "string" && /^\d+$/.test(options))) {

@@ -1,4 +1,4 @@
-export type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from "./types.js";
+export type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential, TracingContext } from "./types.js";
 export {
   AggregateAuthenticationError,
   AuthenticationError,
@@ -19,6 +19,7 @@ export {
   cachePartition,
   configureTokenCache,
   getTokenCache,
+  tokenCacheKey,
 } from "./token-cache.js";
 export type { Acquire, AcquireContext, CachePartition, CacheReadOptions, TokenCacheOptions, TokenStore } from "./token-cache.js";
 export { assertProcessScope, normalizeScopes, scopeKey, scopeToResource } from "./scopes.js";

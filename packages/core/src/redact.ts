@@ -12,7 +12,7 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(Bearer|Basic|PoP|Negotiate)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // key=value and "key": "value" pairs whose key names a secret.
   [
-    /(["']?)((?:client_)?secret|client_assertion|assertion|password|passwd|pwd|(?:access|refresh|id|session)_?token|token|code_verifier|api[-_]?key|signature|x-identity-header|identity_header|secret_header|authorization|credential)\1(\s*[:=]\s*)(["']?)[^"'&\s,;}]+/gi,
+    /(["']?)((?:client_)?secret|client_assertion|assertion|password|passwd|pwd|(?:access|refresh|id|session)_?token|token|code_verifier|api[-_]?key|signature|x-identity-header|identity_header|secret_header)\1(\s*[:=]\s*)(["']?)[^"'&\s,;}]+/gi,
     `$1$2$1$3$4${REDACTED}`,
   ],
   // PEM blocks (private keys, certificates).

@@ -23,6 +23,13 @@ export interface AbortSignalLike {
   removeEventListener(type: "abort", listener: (this: AbortSignalLike, ev: unknown) => unknown, options?: unknown): void;
 }
 
+/** The tracing context shape of `@azure/core-tracing` (accepted and passed through; @id does not trace). */
+export interface TracingContext {
+  setValue(key: symbol, value: unknown): TracingContext;
+  getValue(key: symbol): unknown;
+  deleteValue(key: symbol): TracingContext;
+}
+
 /** Options of one `getToken` call. */
 export interface GetTokenOptions {
   /** Aborts the request; the promise rejects with the signal's reason. */
@@ -34,7 +41,7 @@ export interface GetTokenOptions {
   };
   /** Tracing options (accepted for compatibility; @id does not trace). */
   tracingOptions?: {
-    tracingContext?: unknown;
+    tracingContext?: TracingContext;
   };
   /** A claims challenge (JSON) from a resource; always bypasses the cache. */
   claims?: string;
@@ -45,7 +52,7 @@ export interface GetTokenOptions {
   /** Proof-of-possession options (accepted for compatibility; not supported). */
   proofOfPossessionOptions?: {
     nonce: string;
-    resourceRequestMethod: string;
+    resourceRequestMethod: "DELETE" | "GET" | "HEAD" | "OPTIONS" | "PATCH" | "POST" | "PUT" | "TRACE";
     resourceRequestUrl: string;
   };
 }

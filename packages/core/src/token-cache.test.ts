@@ -1,0 +1,239 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { toAccessToken } from "./access-token.js";
+import { EXPIRY_MARGIN_MS, REFRESH_RETRY_DELAY_MS, TokenCache, cacheKey, cachePartition, getTokenCache, tokenCacheKey } from "./token-cache.js";
+import type { AccessToken } from "./types.js";
+
+const HOUR = 3_600_000;
+
+function issuer(lifetimeMs = HOUR, options: { refreshInMs?: number } = {}) {
+  let issued = 0;
+  const calls: AbortSignal[] = [];
+  const acquire = async ({ signal }: { signal: AbortSignal }): Promise<AccessToken> => {
+    calls.push(signal);
+    issued += 1;
+    return toAccessToken(
+      { accessToken: `token-${issued}`, expiresIn: lifetimeMs / 1000, refreshIn: options.refreshInMs === undefined ? undefined : options.refreshInMs / 1000 },
+      Date.now(),
+    );
+  };
+  return { acquire, calls, count: () => issued };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("TokenCache", () => {
+  it("returns the cached token synchronously on a hit, with no new request", async () => {
+    const cache = new TokenCache();
+    const { acquire, count } = issuer();
+    const first = await cache.getToken("k", acquire);
+    const second = cache.getToken("k", acquire);
+    expect(second).toBe(first);
+    expect(count()).toBe(1);
+  });
+
+  it("shares one request among 1,000 concurrent misses for one key", async () => {
+    const cache = new TokenCache();
+    const { acquire, count } = issuer();
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => cache.getToken("k", acquire)));
+    expect(count()).toBe(1);
+    expect(new Set(tokens.map((t) => t.token))).toEqual(new Set(["token-1"]));
+  });
+
+  it("keeps different keys apart", async () => {
+    const cache = new TokenCache();
+    const { acquire, count } = issuer();
+    const a = await cache.getToken("a", acquire);
+    const b = await cache.getToken("b", acquire);
+    expect(a.token).not.toBe(b.token);
+    expect(count()).toBe(2);
+  });
+
+  it("bypasses the read when claims are given, and stores the new token", async () => {
+    const cache = new TokenCache();
+    const { acquire, count } = issuer();
+    await cache.getToken("k", acquire);
+    const challenged = await cache.getToken("k", acquire, { claims: '{"access_token":{"nbf":{"essential":true}}}' });
+    expect(count()).toBe(2);
+    expect(challenged.token).toBe("token-2");
+    expect(await cache.getToken("k", acquire)).toBe(challenged);
+  });
+
+  it("serves the cached token past refresh-after and refreshes once in the background", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    const { acquire, count } = issuer(HOUR);
+    const first = await cache.getToken("k", acquire);
+    expect(first.refreshAfterTimestamp).toBe(HOUR - 5 * 60_000);
+    vi.setSystemTime(HOUR - 4 * 60_000);
+    const during = [cache.getToken("k", acquire), cache.getToken("k", acquire), cache.getToken("k", acquire)];
+    expect(during.every((t) => t === first)).toBe(true);
+    await vi.runAllTimersAsync();
+    expect(count()).toBe(2);
+    expect((cache.getToken("k", acquire) as AccessToken).token).toBe("token-2");
+  });
+
+  it("keeps serving the valid token when a background refresh fails, and retries no sooner than 30 s", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    let attempts = 0;
+    const good = toAccessToken({ accessToken: "good", expiresIn: 3600 }, 0);
+    await cache.getToken("k", async () => good);
+    const failing = async (): Promise<AccessToken> => {
+      attempts += 1;
+      throw new Error("service down");
+    };
+    vi.setSystemTime(HOUR - 4 * 60_000);
+    expect(cache.getToken("k", failing)).toBe(good);
+    await vi.runAllTimersAsync();
+    expect(attempts).toBe(1);
+    vi.setSystemTime(HOUR - 4 * 60_000 + REFRESH_RETRY_DELAY_MS - 1);
+    expect(cache.getToken("k", failing)).toBe(good);
+    await vi.runAllTimersAsync();
+    expect(attempts).toBe(1);
+    vi.setSystemTime(HOUR - 4 * 60_000 + REFRESH_RETRY_DELAY_MS);
+    expect(cache.getToken("k", failing)).toBe(good);
+    await vi.runAllTimersAsync();
+    expect(attempts).toBe(2);
+  });
+
+  it("never returns an expired token: past expiry (minus the margin) it waits for a new one", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    const { acquire, count } = issuer(HOUR);
+    await cache.getToken("k", acquire);
+    vi.setSystemTime(HOUR - EXPIRY_MARGIN_MS);
+    const result = cache.getToken("k", acquire);
+    expect(result).toBeInstanceOf(Promise);
+    expect((await result).token).toBe("token-2");
+    expect(count()).toBe(2);
+  });
+
+  it("fails the caller when the refresh of an expired token fails", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    await cache.getToken("k", async () => toAccessToken({ accessToken: "old", expiresIn: 3600 }, 0));
+    vi.setSystemTime(2 * HOUR);
+    await expect(cache.getToken("k", async () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+  });
+
+  it("uses refresh_in from the service", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    const { acquire, count } = issuer(24 * HOUR, { refreshInMs: HOUR });
+    const token = await cache.getToken("k", acquire);
+    expect(token.refreshAfterTimestamp).toBe(HOUR);
+    vi.setSystemTime(HOUR - 1);
+    cache.getToken("k", acquire);
+    await vi.runAllTimersAsync();
+    expect(count()).toBe(1);
+    vi.setSystemTime(HOUR);
+    cache.getToken("k", acquire);
+    await vi.runAllTimersAsync();
+    expect(count()).toBe(2);
+  });
+
+  it("bounds memory: past maxEntries the least recently used entries go first", async () => {
+    const cache = new TokenCache({ maxEntries: 3 });
+    const { acquire } = issuer();
+    for (const key of ["a", "b", "c"]) await cache.getToken(key, acquire);
+    cache.getToken("a", acquire); // "a" used: it gets a second chance
+    await cache.getToken("d", acquire);
+    expect(cache.size).toBe(3);
+    expect(cache.peek("a")).toBeDefined();
+    expect(cache.peek("b")).toBeUndefined();
+    expect(cache.peek("c")).toBeDefined();
+    expect(cache.peek("d")).toBeDefined();
+  });
+
+  it("rejects a caller at once on abort, and aborts the request when no caller is left", async () => {
+    const cache = new TokenCache();
+    let requestSignal: AbortSignal | undefined;
+    const acquire = ({ signal }: { signal: AbortSignal }) => {
+      requestSignal = signal;
+      return new Promise<AccessToken>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+    };
+    const one = new AbortController();
+    const two = new AbortController();
+    const p1 = cache.getToken("k", acquire, { abortSignal: one.signal });
+    const p2 = cache.getToken("k", acquire, { abortSignal: two.signal });
+    one.abort(new Error("caller one gave up"));
+    await expect(p1).rejects.toThrow("caller one gave up");
+    expect(requestSignal?.aborted).toBe(false);
+    two.abort(new Error("caller two gave up"));
+    await expect(p2).rejects.toThrow("caller two gave up");
+    expect(requestSignal?.aborted).toBe(true);
+  });
+
+  it("rejects at once with an already-aborted signal, making no request", async () => {
+    const cache = new TokenCache();
+    const { acquire, count } = issuer();
+    await expect(cache.getToken("k", acquire, { abortSignal: AbortSignal.abort(new Error("stop")) })).rejects.toThrow("stop");
+    expect(count()).toBe(0);
+  });
+
+  it("reads a second-level store on a miss and writes it after a request; store failures never fail getToken", async () => {
+    const stored = new Map<string, AccessToken>();
+    const store = {
+      get: async (key: string) => stored.get(key),
+      set: async (key: string, token: AccessToken) => void stored.set(key, token),
+      delete: async (key: string) => void stored.delete(key),
+    };
+    const { acquire, count } = issuer();
+    const writer = new TokenCache({ store });
+    const token = await writer.getToken("k", acquire);
+    await Promise.resolve();
+    expect(stored.get("k")).toBe(token);
+    const reader = new TokenCache({ store });
+    expect((await reader.getToken("k", acquire)).token).toBe(token.token);
+    expect(count()).toBe(1);
+    const broken = new TokenCache({
+      store: { get: () => Promise.reject(new Error("disk")), set: () => Promise.reject(new Error("disk")), delete: () => undefined },
+    });
+    expect((await broken.getToken("k", acquire)).token).toBe("token-2");
+  });
+
+  it("rejects a bad maxEntries with a TypeError", () => {
+    expect(() => new TokenCache({ maxEntries: 0 })).toThrow(TypeError);
+    expect(() => new TokenCache({ maxEntries: 1.5 })).toThrow(/"maxEntries" must be a positive integer/);
+  });
+});
+
+describe("cache keys", () => {
+  it("separate identities, secrets, tenants and CAE", () => {
+    const base = { kind: "client-secret", authority: "https://login.microsoftonline.com", tenantId: "t", clientId: "c", credentialHash: "h1" };
+    const keys = new Set([
+      cacheKey(cachePartition(base), "s", false),
+      cacheKey(cachePartition(base), "s", true),
+      cacheKey(cachePartition({ ...base, credentialHash: "h2" }), "s", false),
+      cacheKey(cachePartition({ ...base, tenantId: "t2" }), "s", false),
+      cacheKey(cachePartition({ ...base, clientId: "c2" }), "s", false),
+      cacheKey(cachePartition(base), "s2", false),
+    ]);
+    expect(keys.size).toBe(6);
+    expect(cacheKey(cachePartition({ ...base, tenantId: "T" }), "s", false)).toBe(cacheKey(cachePartition(base), "s", false));
+  });
+
+  it("the process-wide cache is one object, shared through globalThis", () => {
+    expect(getTokenCache()).toBe(getTokenCache());
+    expect((globalThis as Record<symbol, unknown>)[Symbol.for("@id/core.token-cache.v1")]).toBe(getTokenCache());
+  });
+});
+
+describe("tokenCacheKey", () => {
+  const partition = cachePartition({ kind: "k", authority: "a", tenantId: "t", clientId: "c" });
+
+  it("validates scopes like normalizeScopes and keys them regardless of form and order", () => {
+    expect(tokenCacheKey(partition, "s1", false)).toBe(tokenCacheKey(partition, ["s1"], false));
+    expect(tokenCacheKey(partition, ["b", "a"], false)).toBe(tokenCacheKey(partition, ["a", "b", "a"], false));
+    expect(tokenCacheKey(partition, "s1", true)).not.toBe(tokenCacheKey(partition, "s1", false));
+    expect(() => tokenCacheKey(partition, [], false)).toThrow(/at least one scope/);
+    expect(() => tokenCacheKey(partition, "a b", false)).toThrow(TypeError);
+  });
+
+  it("returns the same string object for a repeated scope (no allocation on the hot path)", () => {
+    const a = tokenCacheKey(partition, "https://vault.azure.net/.default", false);
+    expect(tokenCacheKey(partition, "https://vault.azure.net/.default", false)).toBe(a);
+  });
+});
