@@ -1,48 +1,67 @@
-// ManagedIdentityCredential side by side: @id/managed-identity vs @azure/identity 4.14.1, both against the
-// App Service endpoint of @id/emulator on loopback (one run; build first: `pnpm build`).
-//   node bench/managed-identity.mjs
-// Prints, for both: cached getToken calls/s; HTTP requests made by 1,000 concurrent first calls; requests
-// made by a fresh credential object for a scope already cached; the esbuild bundle (node, esm, minified)
-// of an app that uses only ManagedIdentityCredential — and the ratio of each pair.
+// ManagedIdentityCredential side by side: @id/managed-identity vs @azure/identity 4.14.1, both against
+// @id/emulator on loopback — its App Service endpoint, then (in a second process, because msal-node
+// remembers the source it detected for the life of the process) its IMDS endpoint. Build first: `pnpm build`.
+//   node bench/managed-identity.mjs                 (both sources)
+//   node bench/managed-identity.mjs --source=imds   (one source)
+// Prints, for both libraries: cached getToken calls/s; HTTP requests made by 1,000 concurrent first calls;
+// requests made by a fresh credential object for a scope already cached; the esbuild bundle (node, esm,
+// minified) of an app that uses only ManagedIdentityCredential — and the ratio of each pair.
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { startEmulator } from "@id/emulator";
 
+const sourceArg = process.argv.find((a) => a.startsWith("--source="))?.slice("--source=".length);
+if (sourceArg === undefined) {
+  // One process per source, without a shell.
+  let failed = false;
+  for (const source of ["appService", "imds"]) {
+    try {
+      process.stdout.write(execFileSync(process.execPath, [fileURLToPath(import.meta.url), `--source=${source}`], { encoding: "utf8" }));
+    } catch (error) {
+      process.stdout.write(error.stdout ?? "");
+      failed = true;
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+if (sourceArg !== "appService" && sourceArg !== "imds") throw new Error(`--source must be appService or imds`);
+
 const emu = await startEmulator();
 // Both credentials read the environment: set it before either is constructed.
-Object.assign(process.env, emu.env("appService"));
+Object.assign(process.env, emu.env(sourceArg));
 delete process.env.AZURE_LOG_LEVEL;
 
 const { ManagedIdentityCredential: IdCredential } = await import("@id/managed-identity");
 const { ManagedIdentityCredential: AzureCredential } = await import("@azure/identity");
 
-const appServiceRequests = () => emu.requests().filter((r) => r.route === "appService").length;
+const sourceRequests = () => emu.requests().filter((r) => r.route === sourceArg).length;
 
 async function measure(name, Credential, iterations) {
   const credential = new Credential();
   // 1,000 concurrent first calls for one scope.
   const coldScope = `https://${name}-cold.example/.default`;
-  let before = appServiceRequests();
+  let before = sourceRequests();
   const tokens = await Promise.all(Array.from({ length: 1000 }, () => credential.getToken(coldScope)));
   if (tokens.some((t) => !t || typeof t.token !== "string")) throw new Error(`${name}: a call returned no token`);
-  const concurrentRequests = appServiceRequests() - before;
+  const concurrentRequests = sourceRequests() - before;
 
   // A fresh credential object, same identity and scope.
-  before = appServiceRequests();
+  before = sourceRequests();
   await new Credential().getToken(coldScope);
-  const freshRequests = appServiceRequests() - before;
+  const freshRequests = sourceRequests() - before;
 
   // Cached getToken calls per second (awaited, one scope).
   const scope = `https://${name}-cached.example/.default`;
   await credential.getToken(scope);
-  before = appServiceRequests();
+  before = sourceRequests();
   for (let i = 0; i < Math.min(iterations / 10, 100_000); i++) await credential.getToken(scope); // JIT warm-up
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) await credential.getToken(scope);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const cachedPhaseRequests = appServiceRequests() - before;
+  const cachedPhaseRequests = sourceRequests() - before;
   if (cachedPhaseRequests !== 0) throw new Error(`${name}: ${cachedPhaseRequests} requests during the cached phase`);
   return { callsPerSecond: iterations / seconds, concurrentRequests, freshRequests };
 }
@@ -82,7 +101,7 @@ const rows = [
   { figure: "bundle, minified", "@id/managed-identity": kb(ourBundle.min), "@azure/identity 4.14.1": kb(theirBundle.min), "ratio (@azure / @id)": ratio(theirBundle.min, ourBundle.min) },
   { figure: "bundle, minified + gzip", "@id/managed-identity": kb(ourBundle.gzip), "@azure/identity 4.14.1": kb(theirBundle.gzip), "ratio (@azure / @id)": ratio(theirBundle.gzip, ourBundle.gzip) },
 ];
-console.log("ManagedIdentityCredential, App Service endpoint of @id/emulator (loopback)");
+console.log(`ManagedIdentityCredential, ${sourceArg === "imds" ? "IMDS" : "App Service"} endpoint of @id/emulator (loopback)`);
 console.table(rows);
 const goals = [
   [ours.callsPerSecond >= 2_000_000, "cached getToken ≥ 2,000,000 calls/s"],
