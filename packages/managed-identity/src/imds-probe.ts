@@ -29,6 +29,7 @@ export interface ImdsProbeOptions {
 }
 
 const GLOBAL_PROBES = Symbol.for("@id/managed-identity.imds-probes.v1");
+const GLOBAL_AVAILABLE = Symbol.for("@id/managed-identity.imds-available.v1");
 const logger = getLogger("ManagedIdentityCredential");
 
 function probes(): Map<string, Promise<boolean>> {
@@ -36,9 +37,20 @@ function probes(): Map<string, Promise<boolean>> {
   return (holder[GLOBAL_PROBES] ??= new Map());
 }
 
+function available(): Set<string> {
+  const holder = globalThis as { [GLOBAL_AVAILABLE]?: Set<string> };
+  return (holder[GLOBAL_AVAILABLE] ??= new Set());
+}
+
 /** Records that `endpoint` answered (a token request succeeded), so no probe is needed. */
 export function rememberImdsAvailable(endpoint: string): void {
+  available().add(endpoint);
   probes().set(endpoint, Promise.resolve(true));
+}
+
+/** Whether IMDS at `endpoint` answered a probe or a token request earlier in this process. */
+export function isImdsKnownAvailable(endpoint: string): boolean {
+  return available().has(endpoint);
 }
 
 /**
@@ -58,9 +70,10 @@ export function probeImds(options: ImdsProbeOptions = {}): Promise<boolean> {
     .send({ method: "GET", url: url.href, headers: { accept: "application/json" } }, { abortSignal: options.abortSignal, description: "IMDS probe" })
     .then(
       (response) => {
-        const available = !(response.status === 403 && /unreachable/i.test(response.body));
-        logger.info(`IMDS probe of ${url.origin}: status ${response.status} after ${Date.now() - started} ms; ${available ? "available" : "unreachable"}.`);
-        return available;
+        const answered = !(response.status === 403 && /unreachable/i.test(response.body));
+        logger.info(`IMDS probe of ${url.origin}: status ${response.status} after ${Date.now() - started} ms; ${answered ? "available" : "unreachable"}.`);
+        if (answered) available().add(endpoint);
+        return answered;
       },
       (error: unknown) => {
         if (options.abortSignal?.aborted) {

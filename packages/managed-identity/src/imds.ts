@@ -7,11 +7,11 @@
  * exponential backoff and jitter, honouring `Retry-After`, within a bounded total (defaults below cover
  * the 70 s upgrade window). Before the first request the optional probe checks that IMDS answers at all.
  */
-import { CredentialUnavailableError } from "@id/core";
+import { AuthenticationError, CredentialUnavailableError } from "@id/core";
 import { isRetryableStatus } from "@id/entra";
 import type { HttpClient, HttpRequest, FetchLike, RetryOptions } from "@id/entra";
 import type { IdentitySelector } from "./identity-selector.js";
-import { probeImds, rememberImdsAvailable } from "./imds-probe.js";
+import { isImdsKnownAvailable, probeImds, rememberImdsAvailable } from "./imds-probe.js";
 import { sendTokenRequest, withQuery } from "./token-source.js";
 import type { TokenSource } from "./token-source.js";
 
@@ -65,9 +65,26 @@ export function createImdsSource(endpoint: string, http: HttpClient, identity: I
           `ManagedIdentityCredential (IMDS): the IMDS endpoint did not answer a probe within ${probe.timeoutInMs} ms; managed identity is not available here. (This result is remembered for the process.)`,
         );
       }
-      const { token } = await sendTokenRequest("Imds", http, imdsRequest(endpoint, resource, identity), context, isImdsRetryableStatus);
-      rememberImdsAvailable(endpoint);
-      return token;
+      try {
+        const { token } = await sendTokenRequest("Imds", http, imdsRequest(endpoint, resource, identity), context, isImdsRetryableStatus);
+        rememberImdsAvailable(endpoint);
+        return token;
+      } catch (error) {
+        // No connection or no answer: IMDS is not here — unless it answered before in this process, in
+        // which case this is a real failure and stays an AuthenticationError.
+        if (
+          AuthenticationError.isInstance(error) &&
+          error.statusCode === 0 &&
+          (error.error === "network_error" || error.error === "timeout") &&
+          !isImdsKnownAvailable(endpoint)
+        ) {
+          throw new CredentialUnavailableError(
+            `ManagedIdentityCredential (IMDS): the IMDS endpoint did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
     },
   };
 }

@@ -3,7 +3,6 @@
  * request through `@id/entra`'s transport (timeout, retries, `Retry-After`, abort, capped body) whose
  * answer goes to the one managed-identity parser.
  */
-import { AuthenticationError, CredentialUnavailableError } from "@id/core";
 import type { AccessToken } from "@id/core";
 import type { HttpClient, HttpRequest } from "@id/entra";
 import { handleManagedIdentityResponse, who } from "./token-response.js";
@@ -37,9 +36,8 @@ export function withQuery(endpoint: string, params: Record<string, string | unde
 }
 
 /**
- * Sends `request` and parses the answer. For IMDS a connection failure or timeout means "no IMDS here"
- * (`CredentialUnavailableError`); for a source the environment announced, it is a real failure
- * (`AuthenticationError` with status 0).
+ * Sends `request` and parses the answer. A connection failure or timeout (after retries) is an
+ * `AuthenticationError` with status 0; IMDS turns it into "no IMDS here" unless IMDS answered before.
  */
 export async function sendTokenRequest(
   source: SourceName,
@@ -49,22 +47,11 @@ export async function sendTokenRequest(
   isRetryableStatus?: (status: number) => boolean,
 ): Promise<{ token: AccessToken; body: Record<string, unknown> }> {
   const started = Date.now();
-  let response;
-  try {
-    response = await http.send(request, {
-      abortSignal: context.signal,
-      timeoutInMs: context.timeoutInMs,
-      isRetryableStatus,
-      description: `${who(source)} token request`,
-    });
-  } catch (error) {
-    if (source === "Imds" && AuthenticationError.isInstance(error) && error.statusCode === 0 && (error.error === "network_error" || error.error === "timeout")) {
-      throw new CredentialUnavailableError(
-        `${who(source)}: the IMDS endpoint did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
+  const response = await http.send(request, {
+    abortSignal: context.signal,
+    timeoutInMs: context.timeoutInMs,
+    isRetryableStatus,
+    description: `${who(source)} token request`,
+  });
   return handleManagedIdentityResponse(source, response, started);
 }

@@ -250,3 +250,14 @@ describe("scopes", () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe("IMDS: once it has answered", () => {
+  it("a later timeout is a real failure (AuthenticationError), not 'unavailable'", async () => {
+    const credential = new ManagedIdentityCredential({ timeoutInMs: 150, retryOptions: { maxRetries: 0 } });
+    await credential.getToken("https://answered-once.example/.default");
+    server.script(hang);
+    const error = await credential.getToken("https://then-hangs.example/.default").catch((e: unknown) => e);
+    expect(AuthenticationError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ statusCode: 0, error: "timeout" });
+  });
+});
