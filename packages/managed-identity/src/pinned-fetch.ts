@@ -11,12 +11,18 @@ import { request as httpRequest } from "node:http";
 import { isIP } from "node:net";
 import { Readable } from "node:stream";
 import { connect } from "node:tls";
+import { InvalidArgumentError } from "@id/core";
 import type { FetchLike } from "@id/entra";
 
-/** The server presented a certificate whose thumbprint is not the expected one. */
-export class ServerCertificateMismatchError extends Error {
-  override readonly name = "ServerCertificateMismatchError";
-  readonly code = "server_certificate_mismatch" as const;
+/**
+ * The server presented a certificate whose thumbprint is not the expected one. An `InvalidArgumentError`
+ * so that `@id/entra`'s transport passes it through at once instead of retrying a connection that can
+ * never be trusted; the Service Fabric source turns it into an `AuthenticationError`.
+ */
+export class ServerCertificateMismatchError extends InvalidArgumentError {
+  constructor(message: string) {
+    super("untrusted_server_certificate", message);
+  }
 }
 
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);

@@ -29,11 +29,11 @@ export function createServiceFabricSource(endpoint: string, secret: string, http
       try {
         return (await sendTokenRequest("ServiceFabric", http, serviceFabricRequest(endpoint, secret, resource), context)).token;
       } catch (error) {
-        if (AuthenticationError.isInstance(error) && error.cause instanceof ServerCertificateMismatchError) {
-          const description = `The Service Fabric endpoint's certificate is not trusted: ${error.cause.message}.`;
+        if (error instanceof ServerCertificateMismatchError) {
+          const description = `The Service Fabric endpoint's certificate is not trusted: ${error.message}.`;
           throw new AuthenticationError(0, { error: "untrusted_server_certificate", errorDescription: description }, {
             message: `ManagedIdentityCredential (Service Fabric): ${description} Check IDENTITY_SERVER_THUMBPRINT.`,
-            cause: error.cause,
+            cause: error,
           });
         }
         throw error;
