@@ -205,14 +205,22 @@ function positiveInteger(name: string, value: unknown, allowZero = false): numbe
   return value;
 }
 
-function headerRecord(req: IncomingMessage): Record<string, string> {
+/** Lower-cased header names → values (repeated headers joined with ", "), from Node's rawHeaders pairs. */
+function headerRecord(rawHeaders: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(", ") : value;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
   }
   return out;
 }
+
+/** A log entry as stored: headers kept as Node's rawHeaders array until requests() is called. */
+type StoredEntry = Omit<RequestLogEntry, "headers"> & { rawHeaders: string[] };
+
+/** The request log keeps the latest MAX_LOG entries (trimmed in batches). */
+const MAX_LOG = 10_000;
 
 type ListenerKind = "main" | "plain" | "serviceFabric";
 
@@ -243,7 +251,7 @@ class EmulatorServer implements Emulator {
 
   private readonly directory = new Directory(DEFAULT_TENANT);
   private readonly faults = new FaultList();
-  private log: RequestLogEntry[] = [];
+  private log: StoredEntry[] = [];
   private readonly settings: Settings;
   private readonly stores: Stores = {
     codes: new Map(),
@@ -519,17 +527,17 @@ class EmulatorServer implements Emulator {
     const path = url.pathname;
     // Real services ignore one trailing slash (MSAL-node asks IMDS for ".../oauth2/token/").
     const route = this.route(kind, path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-    const entry: RequestLogEntry = {
+    const entry: StoredEntry = {
       method: req.method ?? "GET",
       path,
       url: `${path}${url.search}`,
       route: route.name,
       status: 0,
-      headers: headerRecord(req),
+      rawHeaders: req.rawHeaders,
       time,
     };
     this.log.push(entry);
-    if (this.log.length > 10_000) this.log.splice(0, this.log.length - 10_000);
+    if (this.log.length > MAX_LOG + 1_000) this.log.splice(0, this.log.length - MAX_LOG);
 
     const { body, tooLarge } = await readBody(req, this.maxBodyBytes);
     const contentType = (req.headers["content-type"] ?? "").toLowerCase();
@@ -537,7 +545,7 @@ class EmulatorServer implements Emulator {
     const form: Record<string, string> = {};
     if (isForm && !tooLarge) {
       for (const [k, v] of new URLSearchParams(body.toString("utf8"))) if (!(k in form)) form[k] = v;
-      entry.form = { ...form };
+      entry.form = form;
     }
     if (form.grant_type !== undefined) entry.grantType = form.grant_type;
     if (form.client_id !== undefined) entry.clientId = form.client_id;
@@ -657,7 +665,11 @@ class EmulatorServer implements Emulator {
   }
 
   requests(): RequestLogEntry[] {
-    return this.log.map((e) => ({ ...e }));
+    return this.log.map(({ rawHeaders, ...e }) => {
+      const out: RequestLogEntry = { ...e, headers: headerRecord(rawHeaders) };
+      if (e.form) out.form = { ...e.form };
+      return out;
+    });
   }
 
   clearRequests(): void {
