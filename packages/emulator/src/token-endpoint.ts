@@ -55,6 +55,7 @@ export async function tokenEndpoint(ctx: EmulatorContext, req: IncomingRequest, 
     case GRANT_JWT_BEARER:
       return onBehalfOf(ctx, req, tenant, tenantSegment);
     case GRANT_DEVICE_CODE:
+    case "device_code": // what MSAL sends (msal-common GrantType.DEVICE_CODE_GRANT); Entra accepts both
       return deviceCode(ctx, req, tenant, tenantSegment);
     case "password":
       return password(ctx, req, tenant, tenantSegment);
