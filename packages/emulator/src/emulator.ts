@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { authorize, deviceAuthorization, deviceLogin, logout, settleDeviceCode } from "./authorize.js";
 import type { EmulatorContext, IncomingRequest, Settings, Stores } from "./context.js";
 import { openIdConfiguration, instanceDiscovery, jwks } from "./discovery.js";
@@ -25,6 +25,7 @@ import {
   type RegisterUserOptions,
   type User,
 } from "./directory.js";
+import { TOOL_CLIENT_IDS, writeDeveloperTools, type DeveloperTools, type DeveloperToolsOptions } from "./developer-tools.js";
 import { EntraErrorSignal, entraError, entraErrorBody } from "./entra-error.js";
 import { FaultList, type FaultOptions } from "./faults.js";
 import { generateRsaKeyPair, SigningKey, type KeyPair } from "./keys.js";
@@ -189,6 +190,11 @@ export interface Emulator {
   /** Approves a pending device code as a user (default: the default user). Throws when it cannot. */
   approveDeviceCode(userCode: string, username?: string): void;
   declineDeviceCode(userCode: string): void;
+  /**
+   * Writes fake `az`, `azd` and `pwsh` executables into `directory` (Unix); put `tools.path(process.env.PATH)`
+   * in the PATH of the process under test.
+   */
+  writeDeveloperTools(directory: string, options?: DeveloperToolsOptions): DeveloperTools;
   /** A delegated access token issued by the emulator (e.g. the incoming assertion for on-behalf-of). */
   userAssertion(options?: UserAssertionOptions): Promise<string>;
   close(): Promise<void>;
@@ -427,6 +433,8 @@ class EmulatorServer implements Emulator {
     });
     const serviceConnectionId = ID(401);
     this.connections.set(serviceConnectionId, { id: serviceConnectionId, clientId: pipelinesApp.clientId, tenantId: DEFAULT_TENANT, subject: pipelinesSubject });
+    d.registerApplication({ clientId: TOOL_CLIENT_IDS.az, publicClient: true, displayName: "Microsoft Azure CLI" });
+    d.registerApplication({ clientId: TOOL_CLIENT_IDS.pwsh, publicClient: true, displayName: "Microsoft Azure PowerShell" });
     this.defaultUser = d.registerUser({ username: "alice@emulator.onmicrosoft.com", password: "Emulator-Passw0rd!", objectId: ID(201), displayName: "Alice Emulator" });
     const system = d.registerManagedIdentity({ clientId: ID(302), objectId: ID(301), resourceId: "/subscriptions/7e1d0000-0000-4000-8000-000000000000/resourceGroups/emulator/providers/Microsoft.Compute/virtualMachines/emulator-vm" }, true);
     const uami = d.registerManagedIdentity({
@@ -767,6 +775,17 @@ class EmulatorServer implements Emulator {
   declineDeviceCode(userCode: string): void {
     const problem = settleDeviceCode(this.ctx, userCode, "declined");
     if (problem) throw new Error(`declineDeviceCode: ${problem}`);
+  }
+
+  writeDeveloperTools(directory: string, options: DeveloperToolsOptions = {}): DeveloperTools {
+    return writeDeveloperTools(
+      directory,
+      { url: this.url, tenantId: this.defaults.tenantId, ca: this.caPem },
+      { username: this.defaults.user.username, password: this.defaults.user.password },
+      options,
+      process.execPath,
+      delimiter,
+    );
   }
 
   userAssertion(options: UserAssertionOptions = {}): Promise<string> {
