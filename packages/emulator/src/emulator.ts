@@ -594,7 +594,7 @@ class EmulatorServer implements Emulator {
     if (fault?.hang) return; // close() destroys the socket
 
     let reply: Reply;
-    if (fault && (fault.status !== undefined || fault.body !== undefined) && !fault.truncated) {
+    if (fault && (fault.status !== undefined || fault.body !== undefined || fault.entraError !== undefined) && !fault.truncated) {
       reply = faultReply(route.name, fault, incoming.correlationId);
     } else {
       try {
@@ -840,7 +840,19 @@ const MI_ROUTES = new Set(["imds", "appService", "arc", "cloudShell", "serviceFa
 function faultReply(route: string, fault: FaultOptions, correlationId: string | undefined): Reply {
   const status = fault.status ?? 200;
   let reply: Reply;
-  if (fault.body !== undefined) {
+  if (fault.entraError !== undefined) {
+    const e = fault.entraError;
+    const input: Parameters<typeof entraError>[0] = {
+      error: e.error,
+      code: e.code,
+      description: e.description ?? `Injected error ${e.error}.`,
+      correlationId,
+    };
+    if (fault.status !== undefined) input.status = fault.status;
+    if (e.suberror !== undefined) input.suberror = e.suberror;
+    if (e.claims !== undefined) input.claims = e.claims;
+    reply = entraError(input);
+  } else if (fault.body !== undefined) {
     reply = { status, headers: { "content-type": "application/json; charset=utf-8" }, body: fault.body };
   } else if (MI_ROUTES.has(route)) {
     reply = jsonReply(status, managedIdentityErrorBody(route, status, `Injected fault: HTTP ${status}`));

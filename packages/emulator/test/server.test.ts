@@ -166,6 +166,16 @@ describe("faults", () => {
     expect((await postForm(emu.tokenEndpoint(), secretForm())).status).toBe(200);
   });
 
+  it("answers with a chosen Entra error (a claims challenge)", async () => {
+    const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: "1700000000" } } });
+    emu.fault({ route: "token", entraError: { error: "interaction_required", code: 50079, suberror: "basic_action", claims } });
+    const res = await postForm(emu.tokenEndpoint(), secretForm());
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: "interaction_required", error_codes: [50079], suberror: "basic_action", claims });
+    expect(String(res.body.error_description)).toMatch(/^AADSTS50079: /);
+    expect(() => emu.fault({ route: "token", entraError: { error: "x" } as never })).toThrow(/entraError/);
+  });
+
   it("clearFaults removes pending faults; bad fault options throw", async () => {
     emu.fault({ route: "token", status: 500, times: Number.POSITIVE_INFINITY });
     emu.clearFaults();
