@@ -498,7 +498,7 @@ class EmulatorServer implements Emulator {
     if (path === "/cloudshell/oauth2/token") return { name: "cloudShell", handle: (r) => cloudShell(ctx, r, this.defaultUser) };
     if (path === "/ml/msi/token") return { name: "azureML", handle: (r) => azureML(ctx, r) };
     if (/^\/pipelines\/.+\/oidctoken$/.test(path)) return { name: "pipelines", handle: (r) => pipelinesOidcToken(ctx, r, this.connections) };
-    if (path === "/common/discovery/instance") return { name: "instanceDiscovery", handle: (r) => instanceDiscovery(ctx, r) };
+    if (path === "/common/discovery/instance") return { name: "instanceDiscovery", handle: (r) => instanceDiscovery(r) };
     if ((m = /^\/([^/]+)\/(?:v2\.0\/)?\.well-known\/openid-configuration$/.exec(path))) {
       const seg = segmentOf(m[1] as string);
       if (seg === "k8s") return { name: "workloadIssuer", handle: (r) => workloadIssuerDocument(ctx, r, "discovery") };

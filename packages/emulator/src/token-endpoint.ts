@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { authenticateClient, type AuthenticatedClient } from "./client-auth.js";
-import type { EmulatorContext, IncomingRequest } from "./context.js";
+import { remember, type EmulatorContext, type IncomingRequest } from "./context.js";
 import type { Application, Tenant, User } from "./directory.js";
 import { fail } from "./entra-error.js";
 import { audiences, decodeJwt, numericClaim, verifySignature } from "./jwt.js";
@@ -91,7 +91,7 @@ async function userTokens(ctx: EmulatorContext, req: IncomingRequest, grant: Use
   const extra: Record<string, unknown> = { scope: scopes.granted.join(" ") };
   if (scopes.offlineAccess) {
     const refresh = opaqueToken("1.AemuR.");
-    ctx.stores.refreshTokens.set(refresh, {
+    remember(ctx.stores.refreshTokens, refresh, {
       tenantId: grant.user.tenantId,
       clientId: app.clientId,
       user: grant.user,

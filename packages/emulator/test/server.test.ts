@@ -186,6 +186,29 @@ describe("faults", () => {
   });
 });
 
+describe("close", () => {
+  it("drops hanging requests and refuses new connections", async () => {
+    const other = await startEmulator();
+    other.fault({ route: "imds", hang: true });
+    const pending = fetch(`${other.url}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x`, { headers: { Metadata: "true" } });
+    await new Promise((r) => setTimeout(r, 100));
+    await other.close();
+    await expect(pending).rejects.toThrow();
+    await expect(fetch(other.tokenEndpoint())).rejects.toThrow();
+    await other.close(); // idempotent
+  });
+});
+
+describe("logout", () => {
+  it("redirects only to loopback addresses", async () => {
+    const local = await fetch(`${emu.url}/organizations/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("http://localhost:3000/bye")}`, { redirect: "manual" });
+    expect(local.status).toBe(302);
+    expect(local.headers.get("location")).toBe("http://localhost:3000/bye");
+    const remote = await fetch(`${emu.url}/organizations/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("https://evil.example/")}`, { redirect: "manual" });
+    expect(remote.status).toBe(200);
+  });
+});
+
 describe("body size limit", () => {
   it("rejects an oversize body with 413 and an Entra error, then keeps serving", async () => {
     const big = await postForm(emu.tokenEndpoint(), { ...secretForm(), padding: "x".repeat(2 * 1024 * 1024) });
