@@ -283,8 +283,8 @@ class EmulatorServer implements Emulator {
 
   constructor(private readonly options: EmulatorOptions) {
     this.settings = {
-      tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds),
-      refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds),
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true),
+      refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true),
       rejectReplayedAssertions: options.rejectReplayedAssertions === true,
       deviceCodeIntervalSeconds:
         options.deviceCodeIntervalSeconds === undefined ? 5 : positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true),
@@ -607,7 +607,11 @@ class EmulatorServer implements Emulator {
     }
     if (incoming.log.grantType !== undefined) entry.grantType = incoming.log.grantType;
     if (incoming.log.clientId !== undefined) entry.clientId = incoming.log.clientId;
-    if (ENTRA_ROUTES.has(route.name)) reply.headers["x-ms-ests-server"] ??= "id-emulator";
+    if (ENTRA_ROUTES.has(route.name)) {
+      reply.headers["x-ms-ests-server"] ??= "id-emulator";
+      reply.headers["x-ms-request-id"] ??= randomUUID();
+      if (incoming.correlationId !== undefined) reply.headers["client-request-id"] ??= incoming.correlationId;
+    }
     if (this.closed) return;
     if (fault?.truncated) {
       const full = Buffer.from(reply.body);
@@ -662,9 +666,9 @@ class EmulatorServer implements Emulator {
 
   configure(options: ConfigureOptions): void {
     if (options === null || typeof options !== "object") throw new TypeError("configure: options must be an object");
-    if (options.tokenLifetimeSeconds !== undefined) this.settings.tokenLifetimeSeconds = positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds);
+    if (options.tokenLifetimeSeconds !== undefined) this.settings.tokenLifetimeSeconds = positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true);
     if (options.refreshInSeconds !== undefined) {
-      this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds);
+      this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true);
     }
     if (options.rejectReplayedAssertions !== undefined) this.settings.rejectReplayedAssertions = options.rejectReplayedAssertions === true;
     if (options.deviceCodeIntervalSeconds !== undefined) {

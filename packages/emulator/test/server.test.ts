@@ -36,6 +36,9 @@ describe("startEmulator", () => {
 
   it("rejects bad options with a TypeError", async () => {
     await expect(startEmulator({ tokenLifetimeSeconds: -1 })).rejects.toThrow(/tokenLifetimeSeconds/);
+    await expect(startEmulator({ tokenLifetimeSeconds: 1.5 })).rejects.toThrow(/tokenLifetimeSeconds/);
+    await expect(startEmulator({ maxBodyBytes: 0 })).rejects.toThrow(/maxBodyBytes/);
+    await expect(startEmulator({ host: "" })).rejects.toThrow(/host/);
     await expect(startEmulator({ port: 70000 })).rejects.toThrow(/port/);
   });
 });
