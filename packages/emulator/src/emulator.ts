@@ -280,6 +280,8 @@ class EmulatorServer implements Emulator {
   private key!: SigningKey;
   private defaultUser!: User;
   private closed = false;
+  /** False until start() has seeded the directory: earlier requests (a fixed port) get 503. */
+  private ready = false;
 
   constructor(private readonly options: EmulatorOptions) {
     this.settings = {
@@ -400,6 +402,7 @@ class EmulatorServer implements Emulator {
     this.sfCtx = makeContext(this.serviceFabric.url);
     this.plainCtx = makeContext(this.managedIdentityUrl);
     this.seedDefaults(certApp, secrets.pipelinesAccessToken);
+    this.ready = true;
   }
 
   private seedDefaults(certPair: KeyPair, systemAccessToken: string): void {
@@ -524,6 +527,11 @@ class EmulatorServer implements Emulator {
   }
 
   private async onRequest(kind: ListenerKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.ready) {
+      req.resume();
+      send(res, entraError({ error: "temporarily_unavailable", code: 90033, description: "The emulator is starting; retry shortly.", status: 503, headers: { "retry-after": "1" } }), true);
+      return;
+    }
     const time = Date.now();
     const origin = kind === "main" ? this.url : kind === "plain" ? this.managedIdentityUrl : this.serviceFabric.url;
     let url: URL;
