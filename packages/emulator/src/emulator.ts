@@ -48,7 +48,7 @@ import {
   type ServiceConnection,
 } from "./pipelines.js";
 import { jsonReply, type Reply } from "./reply.js";
-import { tokenEndpoint } from "./token-endpoint.js";
+import { tokenEndpoint, tokenEndpointV1 } from "./token-endpoint.js";
 import { TokenIssuer } from "./tokens.js";
 import { createCertificate } from "./x509.js";
 
@@ -521,6 +521,11 @@ class EmulatorServer implements Emulator {
       return { name: "devicecode", handle: (r) => deviceAuthorization(ctx, r, seg) };
     }
     if (/^\/([^/]+)\/oauth2\/v2\.0\/logout$/.test(path)) return { name: "logout", handle: (r) => logout(r) };
+    // v1 token endpoint (AD FS style); after the managed-identity routes, which also end in /oauth2/token.
+    if ((m = /^\/([^/]+)\/oauth2\/token$/.exec(path))) {
+      const seg = segmentOf(m[1] as string);
+      return { name: "token", handle: (r) => tokenEndpointV1(ctx, r, seg) };
+    }
     if (path === "/devicelogin") return { name: "devicelogin", handle: (r) => deviceLogin(ctx, r) };
     if (path === "/" || path === "") return { name: "index", handle: () => jsonReply(200, this.describe()) };
     return { name: "notFound", handle: () => notFound(path) };

@@ -52,3 +52,27 @@ describe("status faults in each managed-identity source's shape", () => {
     check(res.body);
   });
 });
+
+describe("v1 token endpoint and the adfs alias", () => {
+  it("accepts resource= and answers with v1 string fields", async () => {
+    const res = await postForm(`${emu.url}/adfs/oauth2/token`, {
+      client_id: emu.defaults.secretApp.clientId,
+      client_secret: emu.defaults.secretApp.clientSecret,
+      resource: "https://vault.azure.net",
+      grant_type: "client_credentials",
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ token_type: "Bearer", expires_in: "3599", ext_expires_in: "3599", resource: "https://vault.azure.net" });
+    expect(Number(res.body.expires_on)).toBeGreaterThan(Date.now() / 1000);
+    expect(decodePayload(res.body.access_token as string).aud).toBe("https://vault.azure.net");
+    const discovery = await getJson(`${emu.url}/adfs/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+  });
+
+  it("still routes Cloud Shell's /cloudshell/oauth2/token to Cloud Shell", async () => {
+    const res = await postForm(`${emu.managedIdentityUrl}/cloudshell/oauth2/token`, { resource: "https://x.example" }, { Metadata: "true" });
+    expect(res.status).toBe(200);
+    expect(typeof res.body.expires_on).toBe("string");
+    expect(emu.requests().at(-1)?.route).toBe("cloudShell");
+  });
+});
