@@ -919,8 +919,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; 
   });
 }
 
+// Latency faults wait on the real timer even when a test installs fake timers after importing the emulator
+// (fake timers would otherwise freeze the server). Token times follow Date.now(), faked or not, so they stay
+// consistent with a client under fake timers.
+const realSetTimeout = globalThis.setTimeout;
+
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
