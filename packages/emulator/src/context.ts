@@ -33,6 +33,8 @@ export interface AuthorizationCode {
 }
 
 export interface RefreshTokenGrant {
+  /** Set by revokeRefreshTokens(). */
+  revoked?: boolean;
   tenantId: string;
   clientId: string;
   user: User;

@@ -197,6 +197,11 @@ export interface Emulator {
   writeDeveloperTools(directory: string, options?: DeveloperToolsOptions): DeveloperTools;
   /** A delegated access token issued by the emulator (e.g. the incoming assertion for on-behalf-of). */
   userAssertion(options?: UserAssertionOptions): Promise<string>;
+  /**
+   * Revokes refresh tokens (all, or a user's): redeeming one then fails with invalid_grant AADSTS50173.
+   * Returns how many were revoked.
+   */
+  revokeRefreshTokens(username?: string): number;
   close(): Promise<void>;
 }
 
@@ -597,7 +602,7 @@ class EmulatorServer implements Emulator {
       origin,
     };
 
-    const fault = this.faults.take(route.name, path);
+    const fault = this.faults.take(route.name, path, form.grant_type);
     if (fault?.latencyMs) await delay(fault.latencyMs);
     if (this.closed) return;
     if (fault?.reset) {
@@ -814,6 +819,17 @@ class EmulatorServer implements Emulator {
       options.scopes ?? ["access_as_user"],
       { cp1: false, appidacr: "0" },
     );
+  }
+
+  revokeRefreshTokens(username?: string): number {
+    let count = 0;
+    for (const grant of this.stores.refreshTokens.values()) {
+      if (grant.revoked) continue;
+      if (username !== undefined && grant.user.username.toLowerCase() !== username.toLowerCase()) continue;
+      grant.revoked = true;
+      count++;
+    }
+    return count;
   }
 
   async close(): Promise<void> {

@@ -144,6 +144,23 @@ describe("refresh token", () => {
   });
 });
 
+describe("refresh-token revocation and grant-specific faults", () => {
+  it("fails a revoked refresh token with 50173, and a fault can target one grant type", async () => {
+    const { code, verifier } = await authorizationCode();
+    const rt = (await redeem(code, verifier)).body.refresh_token as string;
+    const refresh = () => postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "refresh_token", refresh_token: rt });
+    emu.fault({ route: "token", grantType: "refresh_token", entraError: { error: "interaction_required", code: 50076 } });
+    const password = await postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "password", username: emu.defaults.user.username, password: emu.defaults.user.password, scope: "openid" });
+    expect(password.status).toBe(200);
+    expect((await refresh()).body.error_codes).toEqual([50076]);
+    expect((await refresh()).status).toBe(200);
+    expect(emu.revokeRefreshTokens("nobody@example.com")).toBe(0);
+    expect(emu.revokeRefreshTokens(emu.defaults.user.username)).toBeGreaterThan(0);
+    const revoked = await refresh();
+    expect(revoked.body).toMatchObject({ error: "invalid_grant", error_codes: [50173], suberror: "bad_token" });
+  });
+});
+
 describe("on-behalf-of", () => {
   const api = () => emu.defaults.apiApp;
   const obo = (assertion: string, scope = "https://graph.microsoft.com/.default") =>
