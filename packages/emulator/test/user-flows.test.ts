@@ -125,6 +125,32 @@ describe("authorization code + PKCE", () => {
   });
 });
 
+describe("autoSignIn", () => {
+  it("redirects straight back with a code for the configured user, unless prompt=login", async () => {
+    emu.configure({ autoSignIn: true });
+    try {
+      const { verifier, challenge } = pkce();
+      const params = { client_id: emu.defaults.publicApp.clientId, response_type: "code", redirect_uri: REDIRECT, scope: "openid offline_access https://graph.microsoft.com/User.Read", state: "auto", code_challenge: challenge, code_challenge_method: "S256" };
+      const res = await fetch(authorizeUrl(params), { redirect: "manual" });
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get("location") as string);
+      expect(location.searchParams.get("state")).toBe("auto");
+      const tokens = await redeem(location.searchParams.get("code") as string, verifier);
+      expect(decodePayload(tokens.body.access_token as string).oid).toBe(emu.defaults.user.objectId);
+      const login = await fetch(authorizeUrl({ ...params, prompt: "login" }), { redirect: "manual" });
+      expect(login.status).toBe(200);
+      emu.configure({ autoSignIn: "ghost@emulator.onmicrosoft.com" });
+      const ghost = await fetch(authorizeUrl(params), { redirect: "manual" });
+      expect(new URL(ghost.headers.get("location") as string).searchParams.get("error")).toBe("invalid_request");
+      expect(() => emu.configure({ autoSignIn: "" })).toThrow(TypeError);
+    } finally {
+      emu.configure({ autoSignIn: false });
+    }
+    const form = await fetch(authorizeUrl({ client_id: emu.defaults.publicApp.clientId, response_type: "code", redirect_uri: REDIRECT, scope: "openid" }), { redirect: "manual" });
+    expect(form.status).toBe(200);
+  });
+});
+
 describe("refresh token", () => {
   it("rotates: each redemption returns a new refresh token that works", async () => {
     const { code, verifier } = await authorizationCode();
