@@ -73,11 +73,18 @@ export interface EmulatorOptions {
   rejectReplayedAssertions?: boolean;
   /** Clock skew tolerated for assertion nbf/exp, seconds, default 300. */
   clockSkewSeconds?: number;
+  /**
+   * Sign this user (username; `true` = the default user) in at /authorize without showing the form, so a
+   * plain HTTP client following redirects completes "interactive" flows. `prompt=login` still shows the form.
+   */
+  autoSignIn?: string | boolean;
   /** Use these PEMs for HTTPS instead of generating a CA and server certificate. */
   tls?: { certPem: string; keyPem: string; caPem?: string };
 }
 
 export interface ConfigureOptions {
+  /** See EmulatorOptions.autoSignIn; false turns it off. */
+  autoSignIn?: string | boolean;
   tokenLifetimeSeconds?: number;
   /** Seconds, or null to stop sending refresh_in. */
   refreshInSeconds?: number | null;
@@ -197,6 +204,11 @@ export interface Emulator {
   writeDeveloperTools(directory: string, options?: DeveloperToolsOptions): DeveloperTools;
   /** A delegated access token issued by the emulator (e.g. the incoming assertion for on-behalf-of). */
   userAssertion(options?: UserAssertionOptions): Promise<string>;
+  /**
+   * Revokes refresh tokens (all, or a user's): redeeming one then fails with invalid_grant AADSTS50173.
+   * Returns how many were revoked.
+   */
+  revokeRefreshTokens(username?: string): number;
   close(): Promise<void>;
 }
 
@@ -280,6 +292,7 @@ class EmulatorServer implements Emulator {
   private key!: SigningKey;
   private defaultUser!: User;
   private closed = false;
+  private pendingAutoSignIn: string | boolean | undefined;
   /** False until start() has seeded the directory: earlier requests (a fixed port) get 503. */
   private ready = false;
 
@@ -291,7 +304,9 @@ class EmulatorServer implements Emulator {
       deviceCodeIntervalSeconds:
         options.deviceCodeIntervalSeconds === undefined ? 5 : positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true),
       clockSkewSeconds: options.clockSkewSeconds === undefined ? 300 : positiveInteger("clockSkewSeconds", options.clockSkewSeconds, true),
+      autoSignIn: undefined,
     };
+    this.pendingAutoSignIn = options.autoSignIn;
     this.maxBodyBytes = options.maxBodyBytes === undefined ? 1024 * 1024 : positiveInteger("maxBodyBytes", options.maxBodyBytes);
     if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) {
       throw new TypeError(`startEmulator: "port" must be an integer from 0 to 65535 (got ${String(options.port)})`);
@@ -402,6 +417,7 @@ class EmulatorServer implements Emulator {
     this.sfCtx = makeContext(this.serviceFabric.url);
     this.plainCtx = makeContext(this.managedIdentityUrl);
     this.seedDefaults(certApp, secrets.pipelinesAccessToken);
+    if (this.pendingAutoSignIn !== undefined) this.configure({ autoSignIn: this.pendingAutoSignIn });
     this.ready = true;
   }
 
@@ -597,7 +613,7 @@ class EmulatorServer implements Emulator {
       origin,
     };
 
-    const fault = this.faults.take(route.name, path);
+    const fault = this.faults.take(route.name, path, form.grant_type);
     if (fault?.latencyMs) await delay(fault.latencyMs);
     if (this.closed) return;
     if (fault?.reset) {
@@ -679,6 +695,13 @@ class EmulatorServer implements Emulator {
 
   configure(options: ConfigureOptions): void {
     if (options === null || typeof options !== "object") throw new TypeError("configure: options must be an object");
+    if (options.autoSignIn !== undefined) {
+      const auto = options.autoSignIn;
+      if (auto === false) this.settings.autoSignIn = undefined;
+      else if (auto === true) this.settings.autoSignIn = this.defaults.user.username;
+      else if (typeof auto === "string" && auto !== "") this.settings.autoSignIn = auto;
+      else throw new TypeError('"autoSignIn" must be a username, true (the default user) or false');
+    }
     if (options.tokenLifetimeSeconds !== undefined) this.settings.tokenLifetimeSeconds = positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true);
     if (options.refreshInSeconds !== undefined) {
       this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true);
@@ -816,6 +839,17 @@ class EmulatorServer implements Emulator {
     );
   }
 
+  revokeRefreshTokens(username?: string): number {
+    let count = 0;
+    for (const grant of this.stores.refreshTokens.values()) {
+      if (grant.revoked) continue;
+      if (username !== undefined && grant.user.username.toLowerCase() !== username.toLowerCase()) continue;
+      grant.revoked = true;
+      count++;
+    }
+    return count;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -919,8 +953,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; 
   });
 }
 
+// Latency faults wait on the real timer even when a test installs fake timers after importing the emulator
+// (fake timers would otherwise freeze the server). Token times follow Date.now(), faked or not, so they stay
+// consistent with a client under fake timers.
+const realSetTimeout = globalThis.setTimeout;
+
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
