@@ -1,11 +1,11 @@
-// ClientAssertionCredential against a real loopback token endpoint (test/entra-server.ts).
+// ClientAssertionCredential against a real loopback token endpoint (@id/test-servers/entra-server).
 import { inspect } from "node:util";
 import { AuthenticationError, CredentialUnavailableError, setLogLevel, setLogSink } from "@id/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientAssertionCredential } from "../src/index.js";
 import type { ClientAssertionCredentialOptions, GetAssertion } from "../src/index.js";
-import { startFakeEntra } from "./entra-server.js";
-import type { FakeEntra } from "./entra-server.js";
+import { startFakeEntra } from "@id/test-servers/entra-server";
+import type { FakeEntra } from "@id/test-servers/entra-server";
 
 let entra: FakeEntra;
 let scopeN = 0;

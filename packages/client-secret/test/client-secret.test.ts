@@ -1,11 +1,11 @@
-// ClientSecretCredential against a real loopback token endpoint (test/entra-server.ts).
+// ClientSecretCredential against a real loopback token endpoint (@id/test-servers/entra-server).
 import { inspect } from "node:util";
 import { AuthenticationError, CredentialUnavailableError, setLogLevel, setLogSink } from "@id/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClientSecretCredential } from "../src/index.js";
 import type { ClientSecretCredentialOptions } from "../src/index.js";
-import { startFakeEntra } from "./entra-server.js";
-import type { FakeEntra } from "./entra-server.js";
+import { startFakeEntra } from "@id/test-servers/entra-server";
+import type { FakeEntra } from "@id/test-servers/entra-server";
 
 let entra: FakeEntra;
 let scopeN = 0;
