@@ -5,82 +5,17 @@
 import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer as createHttpServer } from "node:http";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { vi } from "vitest";
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+import { json } from "@id/test-servers/scripted-server";
+import { ENVIRONMENT_VARIABLES } from "../src/detect-source.js";
+import type { Handler } from "@id/test-servers/scripted-server";
 
-export interface LoggedRequest {
-  method: string;
-  url: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingMessage["headers"];
-  body: string;
-  time: number;
-}
-
-export interface TestServer {
-  url: string;
-  port: number;
-  requests: LoggedRequest[];
-  script(...handlers: Handler[]): void;
-  close(): Promise<void>;
-}
-
-export async function startServer(options: { tls?: { cert: string; key: string } } = {}, ...handlers: Handler[]): Promise<TestServer> {
-  let queue = [...handlers];
-  const requests: LoggedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (body += chunk));
-    req.on("end", () => {
-      const parsed = new URL(req.url ?? "/", "http://x");
-      requests.push({ method: req.method ?? "", url: req.url ?? "", path: parsed.pathname, query: parsed.searchParams, headers: req.headers, body, time: Date.now() });
-      const handler = queue.length > 1 ? queue.shift() : queue[0];
-      if (handler === undefined) {
-        res.writeHead(500).end();
-        return;
-      }
-      handler(req, res, body);
-    });
-  };
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createHttpServer(onRequest);
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    port,
-    requests,
-    script(...next: Handler[]) {
-      queue = [...next];
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-export const json =
-  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
-  (_req, res) => {
-    const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(text);
-  };
+export type { Handler, LoggedRequest, TestServer } from "@id/test-servers/scripted-server";
+export { json, startScriptedServer as startServer } from "@id/test-servers/scripted-server";
 
 /** epoch seconds, `seconds` from now. */
 export const inSeconds = (seconds: number): number => Math.floor(Date.now() / 1000) + seconds;
@@ -116,21 +51,7 @@ export const hang: Handler = () => undefined;
 
 /** Every variable the credential reads, cleared (readEnv treats "" as unset), then `vars` set. */
 export function useEnv(vars: Record<string, string> = {}): void {
-  for (const name of [
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_AUTHORITY_HOST",
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "DEFAULT_IDENTITY_CLIENT_ID",
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "AZURE_TOKEN_CREDENTIALS",
-  ]) {
+  for (const name of [...ENVIRONMENT_VARIABLES, "AZURE_TOKEN_CREDENTIALS"]) {
     vi.stubEnv(name, "");
   }
   for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value);
