@@ -1,0 +1,920 @@
+/**
+ * startEmulator(): a local Microsoft Entra ID (v2.0) and managed-identity emulator on loopback.
+ * One HTTP(S) listener serves Entra, IMDS, App Service, Arc, Cloud Shell, Azure ML, Pipelines and the
+ * workload-identity issuer; Service Fabric gets its own HTTPS listener with a self-signed certificate.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { authorize, deviceAuthorization, deviceLogin, logout, settleDeviceCode } from "./authorize.js";
+import type { EmulatorContext, IncomingRequest, Settings, Stores } from "./context.js";
+import { openIdConfiguration, instanceDiscovery, jwks } from "./discovery.js";
+import {
+  Directory,
+  publicView,
+  type FederatedCredential,
+  type ManagedIdentity,
+  type RegisterApplicationOptions,
+  type RegisteredApplication,
+  type RegisteredUser,
+  type RegisterManagedIdentityOptions,
+  type RegisterUserOptions,
+  type User,
+} from "./directory.js";
+import { EntraErrorSignal, entraError, entraErrorBody } from "./entra-error.js";
+import { FaultList, type FaultOptions } from "./faults.js";
+import { generateRsaKeyPair, SigningKey, type KeyPair } from "./keys.js";
+import {
+  appService,
+  arc,
+  azureML,
+  cloudShell,
+  imds,
+  managedIdentityErrorBody,
+  serviceFabric,
+} from "./managed-identity.js";
+import {
+  pipelinesErrorBody,
+  pipelinesIssuer,
+  pipelinesOidcToken,
+  TOKEN_EXCHANGE_AUDIENCE,
+  workloadIssuer,
+  workloadIssuerDocument,
+  type ServiceConnection,
+} from "./pipelines.js";
+import { jsonReply, type Reply } from "./reply.js";
+import { tokenEndpoint } from "./token-endpoint.js";
+import { TokenIssuer } from "./tokens.js";
+import { createCertificate } from "./x509.js";
+
+export interface EmulatorOptions {
+  /** Serve HTTPS (creates a CA and a localhost server certificate unless `tls` is given). Default false. */
+  https?: boolean;
+  /** Port, default 0 (any free port). */
+  port?: number;
+  /** Address to listen on, default "127.0.0.1". */
+  host?: string;
+  /** expires_in of issued tokens, seconds, default 3599. */
+  tokenLifetimeSeconds?: number;
+  /** When set, token responses carry refresh_in (seconds). */
+  refreshInSeconds?: number;
+  /** Directory where the Arc 401 challenge writes its .key files; default: a temporary directory. */
+  arcKeyDirectory?: string;
+  /** Largest request body accepted, bytes, default 1 MiB; larger bodies get 413. */
+  maxBodyBytes?: number;
+  /** `interval` of device-code responses, seconds, default 5. */
+  deviceCodeIntervalSeconds?: number;
+  /** Reject a client assertion whose jti was already used (off by default: MSAL reuses assertions). */
+  rejectReplayedAssertions?: boolean;
+  /** Clock skew tolerated for assertion nbf/exp, seconds, default 300. */
+  clockSkewSeconds?: number;
+  /** Use these PEMs for HTTPS instead of generating a CA and server certificate. */
+  tls?: { certPem: string; keyPem: string; caPem?: string };
+}
+
+export interface ConfigureOptions {
+  tokenLifetimeSeconds?: number;
+  /** Seconds, or null to stop sending refresh_in. */
+  refreshInSeconds?: number | null;
+  rejectReplayedAssertions?: boolean;
+  deviceCodeIntervalSeconds?: number;
+}
+
+export interface EmulatorDefaults {
+  /** The default tenant; "organizations" and "common" resolve to it too. */
+  tenantId: string;
+  /** Verified domain of the default tenant (also accepted in URLs). */
+  tenantDomain: string;
+  secretApp: { clientId: string; clientSecret: string };
+  certificateApp: {
+    clientId: string;
+    certificatePem: string;
+    /** PKCS#8 PEM. */
+    privateKeyPem: string;
+    thumbprintSha1: string;
+    thumbprintSha256: string;
+  };
+  publicApp: { clientId: string; redirectUri: string };
+  apiApp: { clientId: string; clientSecret: string };
+  user: { username: string; password: string; objectId: string };
+  managedIdentity: {
+    systemObjectId: string;
+    systemClientId: string;
+    userAssigned: { clientId: string; objectId: string; resourceId: string };
+  };
+  /** App trusting the emulator's service-account issuer (env("workloadIdentity")). */
+  workloadIdentity: { clientId: string; issuer: string; subject: string };
+  /** Azure Pipelines service connection (env("pipelines")). */
+  pipelines: { serviceConnectionId: string; clientId: string; systemAccessToken: string; issuer: string; subject: string };
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  /** Path plus query. */
+  url: string;
+  /** Route name ("token", "imds", …; "notFound" for unknown paths). */
+  route: string;
+  grantType?: string;
+  clientId?: string;
+  /** Response status; 0 when the connection was reset, hung or truncated by a fault. */
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed form body (raw values) when the request had one. */
+  form?: Record<string, string>;
+  /** Epoch milliseconds when the request arrived. */
+  time: number;
+}
+
+export type EnvSource =
+  | "imds"
+  | "appService"
+  | "arc"
+  | "cloudShell"
+  | "serviceFabric"
+  | "azureML"
+  | "workloadIdentity"
+  | "pipelines"
+  | "clientSecret"
+  | "clientCertificate";
+
+export interface UserAssertionOptions {
+  /** Audience of the token (default: the default apiApp's client id). */
+  audience?: string;
+  /** Client the token is issued to (default: the default publicApp). */
+  clientId?: string;
+  /** User (default: the default user). */
+  username?: string;
+  tenantId?: string;
+  scopes?: string[];
+}
+
+export interface Emulator {
+  /** Base URL, e.g. "http://127.0.0.1:PORT" or "https://localhost:PORT". */
+  readonly url: string;
+  /** The authority host to give credentials (same origin as url). */
+  readonly authorityHost: string;
+  /** CA certificate PEM when https, else undefined. */
+  readonly caPem: string | undefined;
+  /** Path of a file holding caPem (for NODE_EXTRA_CA_CERTS) when https. */
+  readonly caFile: string | undefined;
+  readonly defaults: EmulatorDefaults;
+  /** Where the Arc challenge writes its key files. */
+  readonly arcKeyDirectory: string;
+  /**
+   * Base URL of the managed-identity endpoints: plain HTTP like the real ones. Equal to `url` in HTTP mode;
+   * a second, plain-HTTP listener in HTTPS mode.
+   */
+  readonly managedIdentityUrl: string;
+  /** Service Fabric listener: its URL and SHA-1 thumbprint (upper-case hex) of its self-signed certificate. */
+  readonly serviceFabric: { url: string; thumbprint: string; certificatePem: string };
+  jwksUri(tenantId?: string): string;
+  issuer(tenantId?: string): string;
+  tokenEndpoint(tenantId?: string): string;
+  registerApplication(options?: RegisterApplicationOptions): RegisteredApplication;
+  registerUser(options: RegisterUserOptions): RegisteredUser;
+  registerManagedIdentity(options?: RegisterManagedIdentityOptions): ManagedIdentity;
+  /** Adds a tenant (GUID) with an optional domain. */
+  registerTenant(tenantId: string, domain?: string): { tenantId: string; domain: string };
+  configure(options: ConfigureOptions): void;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  fault(options: FaultOptions): void;
+  clearFaults(): void;
+  env(source: EnvSource): Record<string, string>;
+  /** Approves a pending device code as a user (default: the default user). Throws when it cannot. */
+  approveDeviceCode(userCode: string, username?: string): void;
+  declineDeviceCode(userCode: string): void;
+  /** A delegated access token issued by the emulator (e.g. the incoming assertion for on-behalf-of). */
+  userAssertion(options?: UserAssertionOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+// Well-known ids of the default directory (stable across runs, so CLI users can keep their settings).
+const DEFAULT_TENANT = "7e1d0000-0000-4000-8000-000000000001";
+const ID = (n: number): string => `7e1d0000-0000-4000-8000-${n.toString().padStart(12, "0")}`;
+
+function positiveInteger(name: string, value: unknown, allowZero = false): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new TypeError(`startEmulator: "${name}" must be a ${allowZero ? "non-negative" : "positive"} integer (got ${String(value)})`);
+  }
+  return value;
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+type ListenerKind = "main" | "plain" | "serviceFabric";
+
+interface Route {
+  name: string;
+  handle: (req: IncomingRequest) => Promise<Reply> | Reply;
+}
+
+const ENTRA_ROUTES = new Set(["token", "authorize", "devicecode", "discovery", "jwks", "instanceDiscovery", "logout", "notFound", "index"]);
+
+function segmentOf(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+class EmulatorServer implements Emulator {
+  url = "";
+  authorityHost = "";
+  caPem: string | undefined;
+  caFile: string | undefined;
+  defaults!: EmulatorDefaults;
+  arcKeyDirectory: string;
+  serviceFabric = { url: "", thumbprint: "", certificatePem: "" };
+  managedIdentityUrl = "";
+
+  private readonly directory = new Directory(DEFAULT_TENANT);
+  private readonly faults = new FaultList();
+  private log: RequestLogEntry[] = [];
+  private readonly settings: Settings;
+  private readonly stores: Stores = {
+    codes: new Map(),
+    refreshTokens: new Map(),
+    deviceCodes: new Map(),
+    userCodes: new Map(),
+    jtis: new Map(),
+    arcKeys: new Map(),
+  };
+  private readonly connections = new Map<string, ServiceConnection>();
+  private readonly workDirectory: string;
+  private readonly writtenFiles = new Set<string>();
+  private readonly maxBodyBytes: number;
+  private server!: Server;
+  private sfServer!: Server;
+  private plainServer: Server | undefined;
+  private ctx!: EmulatorContext;
+  private sfCtx!: EmulatorContext;
+  private plainCtx!: EmulatorContext;
+  private key!: SigningKey;
+  private defaultUser!: User;
+  private closed = false;
+
+  constructor(private readonly options: EmulatorOptions) {
+    this.settings = {
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds),
+      refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds),
+      rejectReplayedAssertions: options.rejectReplayedAssertions === true,
+      deviceCodeIntervalSeconds:
+        options.deviceCodeIntervalSeconds === undefined ? 5 : positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true),
+      clockSkewSeconds: options.clockSkewSeconds === undefined ? 300 : positiveInteger("clockSkewSeconds", options.clockSkewSeconds, true),
+    };
+    this.maxBodyBytes = options.maxBodyBytes === undefined ? 1024 * 1024 : positiveInteger("maxBodyBytes", options.maxBodyBytes);
+    if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) {
+      throw new TypeError(`startEmulator: "port" must be an integer from 0 to 65535 (got ${String(options.port)})`);
+    }
+    if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
+      throw new TypeError('startEmulator: "host" must be a non-empty string');
+    }
+    this.workDirectory = mkdtempSync(join(tmpdir(), "id-emulator-"));
+    if (options.arcKeyDirectory !== undefined) {
+      if (typeof options.arcKeyDirectory !== "string" || options.arcKeyDirectory === "") {
+        throw new TypeError('startEmulator: "arcKeyDirectory" must be a directory path');
+      }
+      mkdirSync(options.arcKeyDirectory, { recursive: true });
+      this.arcKeyDirectory = options.arcKeyDirectory;
+    } else {
+      this.arcKeyDirectory = join(this.workDirectory, "arc-tokens");
+      mkdirSync(this.arcKeyDirectory, { mode: 0o700 });
+    }
+  }
+
+  async start(): Promise<void> {
+    const https = this.options.https === true;
+    const needCa = https && this.options.tls === undefined;
+    const [signing, certApp, tlsPair, caPair] = await Promise.all([
+      generateRsaKeyPair(),
+      generateRsaKeyPair(),
+      generateRsaKeyPair(),
+      needCa ? generateRsaKeyPair() : Promise.resolve(undefined),
+    ]);
+    this.key = new SigningKey(signing);
+    const host = this.options.host ?? "127.0.0.1";
+
+    // Main listener.
+    let tlsMaterial: { key: string; cert: string } | undefined;
+    if (https) {
+      if (this.options.tls) {
+        tlsMaterial = { key: this.options.tls.keyPem, cert: this.options.tls.certPem };
+        this.caPem = this.options.tls.caPem ?? this.options.tls.certPem;
+      } else {
+        const ca = caPair as KeyPair;
+        const caCert = createCertificate({ subject: "id-emulator local CA", publicKey: ca.publicKey, signingKey: ca.privateKey, isCA: true, days: 825 });
+        const serverCert = createCertificate({
+          subject: "localhost",
+          publicKey: tlsPair.publicKey,
+          signingKey: ca.privateKey,
+          issuer: "id-emulator local CA",
+          issuerPublicKey: ca.publicKey,
+          altNames: ["localhost", "127.0.0.1", "::1"],
+          days: 365,
+        });
+        tlsMaterial = { key: tlsPair.privateKey.export({ type: "pkcs8", format: "pem" }) as string, cert: serverCert.pem + caCert.pem };
+        this.caPem = caCert.pem;
+      }
+      this.caFile = this.writeFile("ca.pem", this.caPem);
+    }
+    const handler = (kind: ListenerKind) => (req: IncomingMessage, res: ServerResponse) => {
+      this.onRequest(kind, req, res).catch(() => {
+        if (!res.headersSent) {
+          res.writeHead(500, { "content-type": "application/json; charset=utf-8", connection: "close" });
+          res.end(JSON.stringify(entraErrorBody({ error: "server_error", code: 90033, description: "A transient error has occurred. Please try again." })));
+        } else res.destroy();
+      });
+    };
+    this.server = tlsMaterial ? createHttpsServer({ ...tlsMaterial }, handler("main")) : createHttpServer(handler("main"));
+    this.server.keepAliveTimeout = 5_000;
+    const port = await listen(this.server, this.options.port ?? 0, host);
+    const urlHost = https ? "localhost" : host.includes(":") ? `[${host}]` : host;
+    this.url = `${https ? "https" : "http"}://${urlHost}:${port}`;
+    this.authorityHost = this.url;
+    this.managedIdentityUrl = this.url;
+    if (https) {
+      // Managed-identity endpoints are plain HTTP in the real world; serve them on a second listener.
+      this.plainServer = createHttpServer(handler("plain"));
+      this.plainServer.keepAliveTimeout = 5_000;
+      const plainPort = await listen(this.plainServer, 0, "127.0.0.1");
+      this.managedIdentityUrl = `http://127.0.0.1:${plainPort}`;
+    }
+
+    // Service Fabric listener: HTTPS with its own self-signed certificate (clients pin its thumbprint).
+    const sfCert = createCertificate({ subject: "localhost", publicKey: tlsPair.publicKey, signingKey: tlsPair.privateKey, altNames: ["localhost", "127.0.0.1"], days: 365 });
+    this.sfServer = createHttpsServer(
+      { key: tlsPair.privateKey.export({ type: "pkcs8", format: "pem" }) as string, cert: sfCert.pem },
+      handler("serviceFabric"),
+    );
+    const sfPort = await listen(this.sfServer, 0, "127.0.0.1");
+    this.serviceFabric = { url: `https://localhost:${sfPort}`, thumbprint: sfCert.thumbprintSha1, certificatePem: sfCert.pem };
+
+    const tokens = new TokenIssuer(this.key, this.settings, (tid) => this.issuer(tid));
+    const secrets = {
+      identityHeader: randomBytes(16).toString("hex"),
+      serviceFabricSecret: randomBytes(16).toString("hex"),
+      azureMlSecret: randomBytes(16).toString("hex"),
+      pipelinesAccessToken: `emu-system-access-token-${randomBytes(16).toString("hex")}`,
+    };
+    const makeContext = (origin: string): EmulatorContext => ({
+      directory: this.directory,
+      key: this.key,
+      tokens,
+      settings: this.settings,
+      stores: this.stores,
+      origin,
+      issuer: (tid) => this.issuer(tid),
+      ownIssuers: () => [pipelinesIssuer(this.url), workloadIssuer(this.url), ...[...this.directory.tenants.keys()].map((t) => this.issuer(t))],
+      secrets,
+      arcKeyDirectory: this.arcKeyDirectory,
+    });
+    this.ctx = makeContext(this.url);
+    this.sfCtx = makeContext(this.serviceFabric.url);
+    this.plainCtx = makeContext(this.managedIdentityUrl);
+    this.seedDefaults(certApp, secrets.pipelinesAccessToken);
+  }
+
+  private seedDefaults(certPair: KeyPair, systemAccessToken: string): void {
+    const d = this.directory;
+    const secretApp = d.registerApplication({ clientId: ID(101), secrets: ["emulator-secret-app~client-secret-000001"], displayName: "emulator secret app" });
+    const cert = createCertificate({ subject: "emulator certificate app", publicKey: certPair.publicKey, signingKey: certPair.privateKey, days: 365 });
+    const certificateApp = d.registerApplication({ clientId: ID(102), certificatePems: [cert.pem], displayName: "emulator certificate app" });
+    const publicApp = d.registerApplication({
+      clientId: ID(103),
+      publicClient: true,
+      redirectUris: ["http://localhost", "http://127.0.0.1"],
+      displayName: "emulator public app",
+    });
+    const apiApp = d.registerApplication({
+      clientId: ID(104),
+      secrets: ["emulator-api-app~client-secret-0000000002"],
+      redirectUris: ["http://localhost"],
+      displayName: "emulator middle-tier api",
+    });
+    const workloadSubject = "system:serviceaccount:default:workload-identity-sa";
+    const workloadApp = d.registerApplication({
+      clientId: ID(105),
+      federatedCredentials: [{ issuer: workloadIssuer(this.url), subject: workloadSubject }],
+      displayName: "emulator workload identity app",
+    });
+    const pipelinesSubject = "sc://emulator/emulator-project/emulator-service-connection";
+    const pipelinesApp = d.registerApplication({
+      clientId: ID(106),
+      federatedCredentials: [{ issuer: pipelinesIssuer(this.url), subject: pipelinesSubject }],
+      displayName: "emulator pipelines app",
+    });
+    const serviceConnectionId = ID(401);
+    this.connections.set(serviceConnectionId, { id: serviceConnectionId, clientId: pipelinesApp.clientId, tenantId: DEFAULT_TENANT, subject: pipelinesSubject });
+    this.defaultUser = d.registerUser({ username: "alice@emulator.onmicrosoft.com", password: "Emulator-Passw0rd!", objectId: ID(201), displayName: "Alice Emulator" });
+    const system = d.registerManagedIdentity({ clientId: ID(302), objectId: ID(301), resourceId: "/subscriptions/7e1d0000-0000-4000-8000-000000000000/resourceGroups/emulator/providers/Microsoft.Compute/virtualMachines/emulator-vm" }, true);
+    const uami = d.registerManagedIdentity({
+      clientId: ID(311),
+      objectId: ID(312),
+      resourceId: "/subscriptions/7e1d0000-0000-4000-8000-000000000000/resourcegroups/emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/emulator-uami",
+    });
+    this.defaults = Object.freeze({
+      tenantId: DEFAULT_TENANT,
+      tenantDomain: "emulator.onmicrosoft.com",
+      secretApp: { clientId: secretApp.clientId, clientSecret: secretApp.secrets[0] as string },
+      certificateApp: {
+        clientId: certificateApp.clientId,
+        certificatePem: cert.pem,
+        privateKeyPem: certPair.privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+        thumbprintSha1: cert.thumbprintSha1,
+        thumbprintSha256: cert.thumbprintSha256,
+      },
+      publicApp: { clientId: publicApp.clientId, redirectUri: "http://localhost" },
+      apiApp: { clientId: apiApp.clientId, clientSecret: apiApp.secrets[0] as string },
+      user: { username: this.defaultUser.username, password: this.defaultUser.password, objectId: this.defaultUser.objectId },
+      managedIdentity: {
+        systemObjectId: system.objectId,
+        systemClientId: system.clientId,
+        userAssigned: { clientId: uami.clientId, objectId: uami.objectId, resourceId: uami.resourceId },
+      },
+      workloadIdentity: { clientId: workloadApp.clientId, issuer: workloadIssuer(this.url), subject: workloadSubject },
+      pipelines: {
+        serviceConnectionId,
+        clientId: pipelinesApp.clientId,
+        systemAccessToken,
+        issuer: pipelinesIssuer(this.url),
+        subject: pipelinesSubject,
+      },
+    }) as EmulatorDefaults;
+  }
+
+  private writeFile(name: string, content: string): string {
+    const file = join(this.workDirectory, name);
+    writeFileSync(file, content, { mode: 0o600 });
+    this.writtenFiles.add(file);
+    return file;
+  }
+
+  // ---- routing ----------------------------------------------------------------------------------------
+
+  private route(kind: ListenerKind, path: string): Route {
+    const ctx = kind === "main" ? this.ctx : kind === "plain" ? this.plainCtx : this.sfCtx;
+    if (kind === "serviceFabric") {
+      if (path === "/metadata/identity/oauth2/token") return { name: "serviceFabric", handle: (r) => serviceFabric(ctx, r) };
+      return { name: "notFound", handle: () => notFound(path) };
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path))) {
+      const seg = segmentOf(m[1] as string);
+      return { name: "token", handle: (r) => tokenEndpoint(ctx, r, seg) };
+    }
+    if (path === "/metadata/identity/oauth2/token") return { name: "imds", handle: (r) => imds(ctx, r) };
+    if (/^\/msi\/token$/i.test(path)) return { name: "appService", handle: (r) => appService(ctx, r) };
+    if (path === "/arc/metadata/identity/oauth2/token") return { name: "arc", handle: (r) => arc(ctx, r) };
+    if (path === "/cloudshell/oauth2/token") return { name: "cloudShell", handle: (r) => cloudShell(ctx, r, this.defaultUser) };
+    if (path === "/ml/msi/token") return { name: "azureML", handle: (r) => azureML(ctx, r) };
+    if (/^\/pipelines\/.+\/oidctoken$/.test(path)) return { name: "pipelines", handle: (r) => pipelinesOidcToken(ctx, r, this.connections) };
+    if (path === "/common/discovery/instance") return { name: "instanceDiscovery", handle: (r) => instanceDiscovery(ctx, r) };
+    if ((m = /^\/([^/]+)\/(?:v2\.0\/)?\.well-known\/openid-configuration$/.exec(path))) {
+      const seg = segmentOf(m[1] as string);
+      if (seg === "k8s") return { name: "workloadIssuer", handle: (r) => workloadIssuerDocument(ctx, r, "discovery") };
+      return { name: "discovery", handle: (r) => openIdConfiguration(ctx, r, seg) };
+    }
+    if ((m = /^\/([^/]+)\/discovery\/(?:v2\.0\/)?keys$/.exec(path))) {
+      const seg = segmentOf(m[1] as string);
+      return { name: "jwks", handle: () => jwks(ctx, seg) };
+    }
+    if (path === "/k8s/openid/v1/jwks") return { name: "workloadIssuer", handle: (r) => workloadIssuerDocument(ctx, r, "jwks") };
+    if ((m = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(path))) {
+      const seg = segmentOf(m[1] as string);
+      return { name: "authorize", handle: (r) => authorize(ctx, r, seg) };
+    }
+    if ((m = /^\/([^/]+)\/oauth2\/v2\.0\/devicecode$/.exec(path))) {
+      const seg = segmentOf(m[1] as string);
+      return { name: "devicecode", handle: (r) => deviceAuthorization(ctx, r, seg) };
+    }
+    if (/^\/([^/]+)\/oauth2\/v2\.0\/logout$/.test(path)) return { name: "logout", handle: (r) => logout(r) };
+    if (path === "/devicelogin") return { name: "devicelogin", handle: (r) => deviceLogin(ctx, r) };
+    if (path === "/" || path === "") return { name: "index", handle: () => jsonReply(200, this.describe()) };
+    return { name: "notFound", handle: () => notFound(path) };
+  }
+
+  private async onRequest(kind: ListenerKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const time = Date.now();
+    const origin = kind === "main" ? this.url : kind === "plain" ? this.managedIdentityUrl : this.serviceFabric.url;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://emulator.invalid");
+    } catch {
+      url = new URL("http://emulator.invalid/");
+    }
+    const path = url.pathname;
+    // Real services ignore one trailing slash (MSAL-node asks IMDS for ".../oauth2/token/").
+    const route = this.route(kind, path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
+    const entry: RequestLogEntry = {
+      method: req.method ?? "GET",
+      path,
+      url: `${path}${url.search}`,
+      route: route.name,
+      status: 0,
+      headers: headerRecord(req),
+      time,
+    };
+    this.log.push(entry);
+    if (this.log.length > 10_000) this.log.splice(0, this.log.length - 10_000);
+
+    const { body, tooLarge } = await readBody(req, this.maxBodyBytes);
+    const contentType = (req.headers["content-type"] ?? "").toLowerCase();
+    const isForm = contentType.split(";")[0]?.trim() === "application/x-www-form-urlencoded";
+    const form: Record<string, string> = {};
+    if (isForm && !tooLarge) {
+      for (const [k, v] of new URLSearchParams(body.toString("utf8"))) if (!(k in form)) form[k] = v;
+      entry.form = { ...form };
+    }
+    if (form.grant_type !== undefined) entry.grantType = form.grant_type;
+    if (form.client_id !== undefined) entry.clientId = form.client_id;
+
+    if (tooLarge) {
+      const reply = entraError({
+        error: "invalid_request",
+        code: 9002313,
+        description: `Invalid request. Request is malformed or invalid. The request body exceeds the limit of ${this.maxBodyBytes} bytes.`,
+        status: 413,
+      });
+      entry.status = 413;
+      send(res, reply, true);
+      return;
+    }
+
+    const correlation = url.searchParams.get("client-request-id") ?? form["client-request-id"] ?? headerValue(req, "client-request-id") ?? headerValue(req, "x-ms-client-request-id");
+    const incoming: IncomingRequest = {
+      method: entry.method,
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      form,
+      isForm,
+      correlationId: correlation !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(correlation) ? correlation : undefined,
+      log: { route: route.name },
+      origin,
+    };
+
+    const fault = this.faults.take(route.name, path);
+    if (fault?.latencyMs) await delay(fault.latencyMs);
+    if (this.closed) return;
+    if (fault?.reset) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.hang) return; // close() destroys the socket
+
+    let reply: Reply;
+    if (fault && (fault.status !== undefined || fault.body !== undefined) && !fault.truncated) {
+      reply = faultReply(route.name, fault, incoming.correlationId);
+    } else {
+      try {
+        reply = await route.handle(incoming);
+      } catch (error) {
+        if (error instanceof EntraErrorSignal) reply = entraError({ ...error.input, correlationId: incoming.correlationId });
+        else reply = entraError({ error: "server_error", code: 90033, description: "A transient error has occurred. Please try again.", status: 500, correlationId: incoming.correlationId });
+      }
+      if (fault) applyFaultHeaders(reply, fault);
+    }
+    if (incoming.log.grantType !== undefined) entry.grantType = incoming.log.grantType;
+    if (incoming.log.clientId !== undefined) entry.clientId = incoming.log.clientId;
+    if (ENTRA_ROUTES.has(route.name)) reply.headers["x-ms-ests-server"] ??= "id-emulator";
+    if (this.closed) return;
+    if (fault?.truncated) {
+      const full = Buffer.from(reply.body);
+      res.writeHead(reply.status, { ...reply.headers, "content-length": String(full.length) });
+      res.write(full.subarray(0, Math.max(1, Math.floor(full.length / 2))), () => res.destroy());
+      return;
+    }
+    entry.status = reply.status;
+    send(res, reply, false);
+  }
+
+  private describe(): Record<string, unknown> {
+    return {
+      name: "@id/emulator",
+      url: this.url,
+      tenantId: this.defaults.tenantId,
+      endpoints: endpoints(this),
+    };
+  }
+
+  // ---- public API -------------------------------------------------------------------------------------
+
+  jwksUri(tenantId: string = DEFAULT_TENANT): string {
+    return `${this.url}/${tenantId}/discovery/v2.0/keys`;
+  }
+
+  issuer(tenantId: string = DEFAULT_TENANT): string {
+    return `${this.url}/${tenantId}/v2.0`;
+  }
+
+  tokenEndpoint(tenantId: string = DEFAULT_TENANT): string {
+    return `${this.url}/${tenantId}/oauth2/v2.0/token`;
+  }
+
+  registerApplication(options: RegisterApplicationOptions = {}): RegisteredApplication {
+    return publicView(this.directory.registerApplication(options));
+  }
+
+  registerUser(options: RegisterUserOptions): RegisteredUser {
+    const user = this.directory.registerUser(options);
+    return { tenantId: user.tenantId, username: user.username, objectId: user.objectId, displayName: user.displayName };
+  }
+
+  registerManagedIdentity(options: RegisterManagedIdentityOptions = {}): ManagedIdentity {
+    return { ...this.directory.registerManagedIdentity(options) };
+  }
+
+  registerTenant(tenantId: string, domain?: string): { tenantId: string; domain: string } {
+    const tenant = this.directory.addTenant(tenantId, domain);
+    return { tenantId: tenant.id, domain: tenant.domain };
+  }
+
+  configure(options: ConfigureOptions): void {
+    if (options === null || typeof options !== "object") throw new TypeError("configure: options must be an object");
+    if (options.tokenLifetimeSeconds !== undefined) this.settings.tokenLifetimeSeconds = positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds);
+    if (options.refreshInSeconds !== undefined) {
+      this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds);
+    }
+    if (options.rejectReplayedAssertions !== undefined) this.settings.rejectReplayedAssertions = options.rejectReplayedAssertions === true;
+    if (options.deviceCodeIntervalSeconds !== undefined) {
+      this.settings.deviceCodeIntervalSeconds = positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true);
+    }
+  }
+
+  requests(): RequestLogEntry[] {
+    return this.log.map((e) => ({ ...e }));
+  }
+
+  clearRequests(): void {
+    this.log = [];
+  }
+
+  fault(options: FaultOptions): void {
+    this.faults.add(options);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  env(source: EnvSource): Record<string, string> {
+    const d = this.defaults;
+    const mi = this.managedIdentityUrl;
+    const authority: Record<string, string> = { AZURE_AUTHORITY_HOST: this.authorityHost };
+    if (this.caFile) authority.NODE_EXTRA_CA_CERTS = this.caFile;
+    switch (source) {
+      case "imds":
+        return { AZURE_POD_IDENTITY_AUTHORITY_HOST: mi };
+      case "appService":
+        return { IDENTITY_ENDPOINT: `${mi}/msi/token`, IDENTITY_HEADER: this.ctx.secrets.identityHeader };
+      case "arc":
+        return { IDENTITY_ENDPOINT: `${mi}/arc/metadata/identity/oauth2/token`, IMDS_ENDPOINT: `${mi}/arc` };
+      case "cloudShell":
+        return { MSI_ENDPOINT: `${mi}/cloudshell/oauth2/token` };
+      case "serviceFabric":
+        return {
+          IDENTITY_ENDPOINT: `${this.serviceFabric.url}/metadata/identity/oauth2/token`,
+          IDENTITY_HEADER: this.ctx.secrets.serviceFabricSecret,
+          IDENTITY_SERVER_THUMBPRINT: this.serviceFabric.thumbprint,
+          IDENTITY_API_VERSION: "2019-07-01-preview",
+        };
+      case "azureML":
+        return {
+          MSI_ENDPOINT: `${mi}/ml/msi/token`,
+          MSI_SECRET: this.ctx.secrets.azureMlSecret,
+          DEFAULT_IDENTITY_CLIENT_ID: d.managedIdentity.systemClientId,
+        };
+      case "workloadIdentity": {
+        const now = Math.floor(Date.now() / 1000);
+        const token = this.key.signJwtSync({
+          aud: [TOKEN_EXCHANGE_AUDIENCE],
+          exp: now + 3600,
+          iat: now,
+          iss: d.workloadIdentity.issuer,
+          nbf: now,
+          sub: d.workloadIdentity.subject,
+          "kubernetes.io": { namespace: "default", serviceaccount: { name: "workload-identity-sa", uid: randomUUID() } },
+        });
+        const file = this.writeFile("azure-identity-token", token);
+        return { AZURE_CLIENT_ID: d.workloadIdentity.clientId, AZURE_TENANT_ID: d.tenantId, AZURE_FEDERATED_TOKEN_FILE: file, ...authority };
+      }
+      case "pipelines":
+        return {
+          SYSTEM_OIDCREQUESTURI: `${this.url}/pipelines/emulator/emulator-project/_apis/distributedtask/hubs/build/plans/${ID(501)}/jobs/${ID(502)}/oidctoken`,
+          SYSTEM_ACCESSTOKEN: d.pipelines.systemAccessToken,
+          AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: d.pipelines.serviceConnectionId,
+          AZURESUBSCRIPTION_CLIENT_ID: d.pipelines.clientId,
+          AZURESUBSCRIPTION_TENANT_ID: d.tenantId,
+          ...authority,
+        };
+      case "clientSecret":
+        return { AZURE_TENANT_ID: d.tenantId, AZURE_CLIENT_ID: d.secretApp.clientId, AZURE_CLIENT_SECRET: d.secretApp.clientSecret, ...authority };
+      case "clientCertificate": {
+        const file = this.writeFile("client-certificate.pem", d.certificateApp.certificatePem + d.certificateApp.privateKeyPem);
+        return { AZURE_TENANT_ID: d.tenantId, AZURE_CLIENT_ID: d.certificateApp.clientId, AZURE_CLIENT_CERTIFICATE_PATH: file, ...authority };
+      }
+      default:
+        throw new TypeError(
+          `env: unknown source "${String(source)}"; use one of imds, appService, arc, cloudShell, serviceFabric, azureML, workloadIdentity, pipelines, clientSecret, clientCertificate`,
+        );
+    }
+  }
+
+  private userByName(username: string | undefined, tenantId?: string): User {
+    if (username === undefined) return this.defaultUser;
+    const tenant = this.directory.findTenant(tenantId ?? DEFAULT_TENANT);
+    const user = tenant ? this.directory.findUser(tenant, username) : undefined;
+    if (!user) throw new TypeError(`unknown user "${username}"; register it with registerUser first`);
+    return user;
+  }
+
+  approveDeviceCode(userCode: string, username?: string): void {
+    if (typeof userCode !== "string") throw new TypeError("approveDeviceCode: userCode must be a string");
+    const deviceCode = this.stores.userCodes.get(userCode.trim().toUpperCase());
+    const entry = deviceCode === undefined ? undefined : this.stores.deviceCodes.get(deviceCode);
+    const user = this.userByName(username, entry?.tenantId);
+    const problem = settleDeviceCode(this.ctx, userCode, { user });
+    if (problem) throw new Error(`approveDeviceCode: ${problem}`);
+  }
+
+  declineDeviceCode(userCode: string): void {
+    const problem = settleDeviceCode(this.ctx, userCode, "declined");
+    if (problem) throw new Error(`declineDeviceCode: ${problem}`);
+  }
+
+  userAssertion(options: UserAssertionOptions = {}): Promise<string> {
+    const user = this.userByName(options.username, options.tenantId);
+    return this.ctx.tokens.userToken(
+      user,
+      options.clientId ?? this.defaults.publicApp.clientId,
+      options.audience ?? this.defaults.apiApp.clientId,
+      options.scopes ?? ["access_as_user"],
+      { cp1: false, appidacr: "0" },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([closeServer(this.server), closeServer(this.sfServer), closeServer(this.plainServer)]);
+    for (const file of this.writtenFiles) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+    for (const { file } of this.stores.arcKeys.values()) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(this.workDirectory, { recursive: true, force: true });
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function notFound(path: string): Reply {
+  return entraError({
+    error: "invalid_request",
+    code: 900561,
+    description: `The emulator does not serve '${path.slice(0, 200)}'. See the README for the endpoint list.`,
+    status: 404,
+  });
+}
+
+const MI_ROUTES = new Set(["imds", "appService", "arc", "cloudShell", "serviceFabric", "azureML"]);
+
+function faultReply(route: string, fault: FaultOptions, correlationId: string | undefined): Reply {
+  const status = fault.status ?? 200;
+  let reply: Reply;
+  if (fault.body !== undefined) {
+    reply = { status, headers: { "content-type": "application/json; charset=utf-8" }, body: fault.body };
+  } else if (MI_ROUTES.has(route)) {
+    reply = jsonReply(status, managedIdentityErrorBody(route, status, `Injected fault: HTTP ${status}`));
+  } else if (route === "pipelines") {
+    reply = jsonReply(status, pipelinesErrorBody(status));
+  } else {
+    const [error, code] =
+      status === 429 ? ["temporarily_unavailable", 50196] : status >= 500 ? ["temporarily_unavailable", 90033] : status === 401 ? ["invalid_client", 7000215] : ["invalid_request", 9002313];
+    reply = entraError({ error: error as string, code: code as number, description: `Injected fault: HTTP ${status}.`, status, correlationId });
+  }
+  applyFaultHeaders(reply, fault);
+  return reply;
+}
+
+function applyFaultHeaders(reply: Reply, fault: FaultOptions): void {
+  if (fault.retryAfter !== undefined) reply.headers["retry-after"] = String(fault.retryAfter);
+  for (const [k, v] of Object.entries(fault.headers ?? {})) reply.headers[k.toLowerCase()] = v;
+}
+
+function send(res: ServerResponse, reply: Reply, close: boolean): void {
+  const body = Buffer.from(reply.body);
+  const headers: Record<string, string> = { ...reply.headers, "content-length": String(body.length) };
+  if (close) headers.connection = "close";
+  res.writeHead(reply.status, headers);
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      resolve({ body: Buffer.alloc(0), tooLarge: true });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge }));
+    req.on("error", () => resolve({ body: Buffer.alloc(0), tooLarge }));
+    req.on("aborted", () => resolve({ body: Buffer.alloc(0), tooLarge }));
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Every endpoint of an emulator, for the CLI and the index page. */
+export function endpoints(emu: Emulator): Record<string, string> {
+  const t = emu.defaults.tenantId;
+  return {
+    authorityHost: emu.authorityHost,
+    openIdConfiguration: `${emu.url}/${t}/v2.0/.well-known/openid-configuration`,
+    jwks: emu.jwksUri(t),
+    token: emu.tokenEndpoint(t),
+    authorize: `${emu.url}/${t}/oauth2/v2.0/authorize`,
+    deviceCode: `${emu.url}/${t}/oauth2/v2.0/devicecode`,
+    deviceLogin: `${emu.url}/devicelogin`,
+    instanceDiscovery: `${emu.url}/common/discovery/instance`,
+    imds: `${emu.managedIdentityUrl}/metadata/identity/oauth2/token`,
+    appService: `${emu.managedIdentityUrl}/msi/token`,
+    arc: `${emu.managedIdentityUrl}/arc/metadata/identity/oauth2/token`,
+    cloudShell: `${emu.managedIdentityUrl}/cloudshell/oauth2/token`,
+    azureML: `${emu.managedIdentityUrl}/ml/msi/token`,
+    serviceFabric: `${emu.serviceFabric.url}/metadata/identity/oauth2/token`,
+    pipelinesOidc: emu.env("pipelines").SYSTEM_OIDCREQUESTURI as string,
+    workloadIssuer: `${emu.url}/k8s/.well-known/openid-configuration`,
+  };
+}
+
+/** Starts an emulator; resolves once every listener accepts connections. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  if (options === null || typeof options !== "object") throw new TypeError("startEmulator: options must be an object");
+  const emulator = new EmulatorServer(options);
+  try {
+    await emulator.start();
+  } catch (error) {
+    await emulator.close().catch(() => undefined);
+    throw error;
+  }
+  return emulator;
+}
+
+export type { FederatedCredential };

@@ -1,0 +1,63 @@
+/** Fault injection per route or exact path; each fault applies to the next `times` matching requests. */
+
+export interface FaultOptions {
+  /** A route name ("token", "imds", "appService", …) or an exact request path ("/common/discovery/instance"). */
+  route: string;
+  /** Answer with this status (with `body`, or an error body shaped like the route's real errors). */
+  status?: number;
+  /** `Retry-After` header value (seconds or an HTTP date). */
+  retryAfter?: string | number;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
+  /** Raw body to send (default content type application/json unless `headers` sets one). */
+  body?: string;
+  /** Delay before answering, milliseconds (combined with any other fault, or alone before the real answer). */
+  latencyMs?: number;
+  /** Destroy the connection without answering. */
+  reset?: boolean;
+  /** Never answer (the connection stays open until the client gives up or the emulator closes). */
+  hang?: boolean;
+  /** Send the real answer's headers and half of its body, then close the connection. */
+  truncated?: boolean;
+  /** How many matching requests the fault applies to; default 1; `Infinity` for all. */
+  times?: number;
+}
+
+interface ActiveFault extends FaultOptions {
+  remaining: number;
+}
+
+export class FaultList {
+  private readonly faults: ActiveFault[] = [];
+
+  add(options: FaultOptions): void {
+    if (options === null || typeof options !== "object" || typeof options.route !== "string" || options.route === "") {
+      throw new TypeError('fault: "route" must be a route name or a path');
+    }
+    const times = options.times ?? 1;
+    if (!(times === Number.POSITIVE_INFINITY || (Number.isInteger(times) && times > 0))) {
+      throw new TypeError('fault: "times" must be a positive integer or Infinity');
+    }
+    if (options.status !== undefined && !(Number.isInteger(options.status) && options.status >= 100 && options.status <= 599)) {
+      throw new TypeError('fault: "status" must be an HTTP status code (100-599)');
+    }
+    if (options.latencyMs !== undefined && !(Number.isFinite(options.latencyMs) && options.latencyMs >= 0)) {
+      throw new TypeError('fault: "latencyMs" must be a non-negative number of milliseconds');
+    }
+    this.faults.push({ ...options, remaining: times });
+  }
+
+  clear(): void {
+    this.faults.length = 0;
+  }
+
+  /** Takes the first fault matching the route name or path, consuming one use. */
+  take(route: string, path: string): FaultOptions | undefined {
+    const index = this.faults.findIndex((f) => f.route === route || f.route === path);
+    if (index < 0) return undefined;
+    const fault = this.faults[index] as ActiveFault;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+}
