@@ -7,6 +7,7 @@
  */
 import { CredentialUnavailableError, InvalidArgumentError, sha256Hex } from "@id/core";
 import { DerError, bufferSource, equalBytes } from "./der.js";
+import { importNodeBuiltin } from "./node-builtin.js";
 import { base64Url, bytesToBase64, looksLikePem, parsePem, PemError } from "./pem.js";
 import type { PemBlock } from "./pem.js";
 import {
@@ -263,7 +264,7 @@ function looksLikePemBytes(bytes: Uint8Array): boolean {
 async function readCertificateFile(path: string, credentialName: string): Promise<Uint8Array> {
   let readFile: (path: string) => Promise<Uint8Array>;
   try {
-    ({ readFile } = await import("node:fs/promises"));
+    ({ readFile } = await importNodeBuiltin<typeof import("node:fs/promises")>("fs/promises"));
   } catch (error) {
     throw new CredentialUnavailableError(
       `${credentialName}: this runtime cannot read files ("node:fs/promises" is unavailable). Pass the certificate's contents as { certificate } instead of a path.`,

@@ -10,6 +10,7 @@ import { DerError, TAG, children, concat, content, equalBytes, expect, octets, o
 import type { DerNode } from "./der.js";
 import { MAX_ITERATIONS, PasswordError, UnsupportedEncryptionError, decryptNode, decryptPbes2, parseDecryptedPkcs8, rsaKeyFromPkcs8 } from "./private-key.js";
 import type { RsaPrivateKey } from "./private-key.js";
+import { importNodeBuiltin } from "./node-builtin.js";
 import { rc2CbcDecrypt } from "./rc2.js";
 
 const DATA = "1.2.840.113549.1.7.1";
@@ -53,7 +54,7 @@ type NodeCrypto = typeof import("node:crypto");
  * for a scheme not implemented, `DerError` for a file that is not PKCS#12, `KeyTypeError` for a non-RSA key.
  */
 export async function readPkcs12(der: Uint8Array, password: string | undefined): Promise<Pkcs12Contents> {
-  const crypto: NodeCrypto = await import("node:crypto");
+  const crypto = await importNodeBuiltin<NodeCrypto>("crypto");
   const pfx = sequence(readRoot(der), "a PFX");
   if (smallInteger(pfx[0], "the PFX version") !== 3) throw new DerError("not a version 3 PFX");
   const authSafe = contentInfo(pfx[1]);

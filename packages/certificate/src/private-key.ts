@@ -6,6 +6,7 @@
  */
 import { DerError, TAG, bufferSource, concat, content, encode, encodeOid, expect, octets, oid, readRoot, sequence, smallInteger, unsignedInteger } from "./der.js";
 import type { DerNode } from "./der.js";
+import { importNodeBuiltin } from "./node-builtin.js";
 import { OID, keyAlgorithmName } from "./x509.js";
 
 /** An RSA private key as PKCS#8 DER, with its modulus (to pair it with a certificate). */
@@ -134,7 +135,7 @@ export async function decryptPbes2(parameters: DerNode | undefined, data: Uint8A
 
 /** A block cipher through `node:crypto` (imported only when such a file is met). */
 export async function decryptNode(cipher: string, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const { createDecipheriv } = await import("node:crypto");
+  const { createDecipheriv } = await importNodeBuiltin<typeof import("node:crypto")>("crypto");
   try {
     const decipher = createDecipheriv(cipher, key, iv);
     return concat([decipher.update(data), decipher.final()]);
@@ -146,7 +147,7 @@ export async function decryptNode(cipher: string, key: Uint8Array, iv: Uint8Arra
 /** A traditional OpenSSL-encrypted PEM key (`Proc-Type: 4,ENCRYPTED`), decrypted by `node:crypto`. */
 export async function decryptLegacyPem(pem: string, password: string | undefined): Promise<RsaPrivateKey> {
   if (password === undefined) throw new PasswordError(true);
-  const { createPrivateKey } = await import("node:crypto");
+  const { createPrivateKey } = await importNodeBuiltin<typeof import("node:crypto")>("crypto");
   let der: Uint8Array;
   try {
     der = createPrivateKey({ key: pem, format: "pem", passphrase: password }).export({ type: "pkcs8", format: "der" });
