@@ -10,7 +10,6 @@ import {
   AuthenticationError,
   AuthenticationRequiredError,
   InvalidArgumentError,
-  cacheKey,
   cachePartition,
   checkTenantId,
   getLogger,
@@ -19,7 +18,7 @@ import {
   readEnv,
   resolveAdditionallyAllowedTenants,
   resolveTenantId,
-  scopeKey,
+  tokenCacheKey,
 } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
 import { createEntraClient, resolveAuthority } from "@id/entra";
@@ -56,6 +55,7 @@ export class AuthorizationCodeCredential implements TokenCredential {
   /** Per-instance cache identity: tokens of one sign-in, never shared with another credential. */
   readonly #session = globalThis.crypto.randomUUID();
   readonly #partitions = new Map<string, string>();
+  readonly #cache = getTokenCache();
   /** The code, until its one redemption starts. */
   #code: string | undefined;
   /** Why the redemption failed (later calls explain that the code is spent). */
@@ -161,17 +161,19 @@ export class AuthorizationCodeCredential implements TokenCredential {
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {
-      const scopeList = normalizeScopes(scopes);
       const o = options ?? {};
       const tenantId =
-        resolveTenantId({
-          configuredTenantId: this.#tenantId,
-          requestedTenantId: o.tenantId,
-          additionallyAllowedTenants: this.#allowedTenants,
-          disableMultiTenantAuth: this.#disableMultiTenantAuth,
-        }) ?? this.#tenantId;
-      const key = cacheKey(this.#partitionOf(tenantId), scopeKey(scopeList), o.enableCae);
-      const result = getTokenCache().getToken(key, ({ signal }) => this.#serialized(() => this.#acquire(tenantId, scopeList, o, signal)), {
+        o.tenantId === undefined
+          ? this.#tenantId
+          : (resolveTenantId({
+              configuredTenantId: this.#tenantId,
+              requestedTenantId: o.tenantId,
+              additionallyAllowedTenants: this.#allowedTenants,
+              disableMultiTenantAuth: this.#disableMultiTenantAuth,
+            }) ?? this.#tenantId);
+      // tokenCacheKey validates the scopes and, for a scope seen before, builds no string.
+      const key = tokenCacheKey(this.#partitionOf(tenantId), scopes, o.enableCae);
+      const result = this.#cache.getToken(key, ({ signal }) => this.#serialized(() => this.#acquire(tenantId, normalizeScopes(scopes), o, signal)), {
         claims: o.claims,
         abortSignal: o.abortSignal,
       });

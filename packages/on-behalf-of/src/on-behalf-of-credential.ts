@@ -13,7 +13,6 @@
 import {
   AuthenticationError,
   InvalidArgumentError,
-  cacheKey,
   cachePartition,
   checkTenantId,
   getLogger,
@@ -23,8 +22,8 @@ import {
   redact,
   resolveAdditionallyAllowedTenants,
   resolveTenantId,
-  scopeKey,
   sha256Hex,
+  tokenCacheKey,
 } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
 import { createCertificateAuthenticator } from "@id/certificate";
@@ -98,6 +97,7 @@ export class OnBehalfOfCredential implements TokenCredential {
   readonly #allowedTenants: readonly string[];
   readonly #disableMultiTenantAuth: boolean;
   readonly #partitions = new Map<string, string>();
+  readonly #cache = getTokenCache();
   /** Set once the hashes are known: credential hash and the user assertion's hash. */
   #identity: { credentialHash: string; assertionHash: string } | undefined;
   #identityPending: Promise<void> | undefined;
@@ -152,9 +152,11 @@ export class OnBehalfOfCredential implements TokenCredential {
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {
-      const scopeList = normalizeScopes(scopes);
-      if (this.#identity === undefined) return this.#loadIdentity().then(() => this.#lookup(scopeList, options));
-      const result = this.#lookup(scopeList, options);
+      if (this.#identity === undefined) {
+        normalizeScopes(scopes); // a bad argument fails before anything is loaded
+        return this.#loadIdentity().then(() => this.#lookup(scopes, options));
+      }
+      const result = this.#lookup(scopes, options);
       return result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);
@@ -174,17 +176,23 @@ export class OnBehalfOfCredential implements TokenCredential {
     return this.#identityPending;
   }
 
-  #lookup(scopes: string[], options: GetTokenOptions | undefined): AccessToken | Promise<AccessToken> {
+  #lookup(scopes: string | string[], options: GetTokenOptions | undefined): AccessToken | Promise<AccessToken> {
     const o = options ?? {};
     const tenantId =
-      resolveTenantId({
-        configuredTenantId: this.#tenantId,
-        requestedTenantId: o.tenantId,
-        additionallyAllowedTenants: this.#allowedTenants,
-        disableMultiTenantAuth: this.#disableMultiTenantAuth,
-      }) ?? this.#tenantId;
-    const key = cacheKey(this.#partitionOf(tenantId), scopeKey(scopes), o.enableCae);
-    return getTokenCache().getToken(key, ({ signal }) => this.#request(tenantId, scopes, o, signal), { claims: o.claims, abortSignal: o.abortSignal });
+      o.tenantId === undefined
+        ? this.#tenantId
+        : (resolveTenantId({
+            configuredTenantId: this.#tenantId,
+            requestedTenantId: o.tenantId,
+            additionallyAllowedTenants: this.#allowedTenants,
+            disableMultiTenantAuth: this.#disableMultiTenantAuth,
+          }) ?? this.#tenantId);
+    // tokenCacheKey validates the scopes and, for a scope seen before, builds no string.
+    const key = tokenCacheKey(this.#partitionOf(tenantId), scopes, o.enableCae);
+    return this.#cache.getToken(key, ({ signal }) => this.#request(tenantId, normalizeScopes(scopes), o, signal), {
+      claims: o.claims,
+      abortSignal: o.abortSignal,
+    });
   }
 
   #partitionOf(tenantId: string): string {
