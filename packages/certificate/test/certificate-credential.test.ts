@@ -157,6 +157,36 @@ describe("ClientCertificateCredential — cache", () => {
   });
 });
 
+describe("ClientCertificateCredential — refresh and transport", () => {
+  it("past refresh_in, returns the cached token at once and refreshes once in the background", async () => {
+    emu.configure({ refreshInSeconds: 1 });
+    try {
+      const { tenantId, certificateApp } = emu.defaults;
+      const credential = new ClientCertificateCredential(tenantId, certificateApp.clientId, { certificate: combinedPem }, options());
+      const first = await credential.getToken(SCOPE);
+      expect(first.refreshAfterTimestamp).toBeLessThanOrEqual(Date.now() + 1000);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const [a, b] = await Promise.all([credential.getToken(SCOPE), credential.getToken(SCOPE)]);
+      expect(a).toBe(first); // served at once, still valid
+      expect(b).toBe(first);
+      await vi.waitFor(() => expect(tokenRequests()).toHaveLength(2));
+      await vi.waitFor(async () => expect((await credential.getToken(SCOPE)).token).not.toBe(first.token));
+      expect(tokenRequests()).toHaveLength(2);
+    } finally {
+      emu.configure({ refreshInSeconds: null });
+    }
+  });
+
+  it("times out a hanging token endpoint per attempt → AuthenticationError timeout (status 0) after retries", async () => {
+    emu.fault({ route: "token", hang: true, times: Infinity });
+    const { tenantId, certificateApp } = emu.defaults;
+    const credential = new ClientCertificateCredential(tenantId, certificateApp.clientId, { certificate: combinedPem }, { ...options(), timeoutInMs: 100, retryOptions: { maxRetries: 1, retryDelayInMs: 10 } });
+    const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "AuthenticationError", statusCode: 0, error: "timeout" });
+    expect(tokenRequests()).toHaveLength(2);
+  });
+});
+
 describe("ClientCertificateCredential — multi-tenant", () => {
   const other = "7e1d0000-0000-4000-8000-00000000a002";
   beforeAll(() => {
