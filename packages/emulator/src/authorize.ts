@@ -3,7 +3,7 @@
  * browser completes; protocols.md §1.8), /{tenant}/oauth2/v2.0/devicecode and /devicelogin (§1.11), logout.
  */
 import { randomBytes } from "node:crypto";
-import type { EmulatorContext, IncomingRequest } from "./context.js";
+import { MAX_STORE_ENTRIES, remember, type EmulatorContext, type IncomingRequest } from "./context.js";
 import type { Application, Tenant, User } from "./directory.js";
 import { EntraErrorSignal, fail } from "./entra-error.js";
 import { escapeHtml, htmlReply, jsonReply, redirectReply, type Reply } from "./reply.js";
@@ -153,7 +153,7 @@ export function authorize(ctx: EmulatorContext, req: IncomingRequest, segment: s
     return signInForm(app, params, "Your account or password is incorrect. If you don't remember your password, reset it now. (AADSTS50126)");
   }
   const code = `1.AemuC.${randomBytes(48).toString("base64url")}`;
-  ctx.stores.codes.set(code, {
+  remember(ctx.stores.codes, code, {
     code,
     tenantId: tenant.id,
     clientId: app.clientId,
@@ -191,7 +191,7 @@ export function deviceAuthorization(ctx: EmulatorContext, req: IncomingRequest, 
   let code = userCode();
   while (ctx.stores.userCodes.has(code)) code = userCode();
   const interval = ctx.settings.deviceCodeIntervalSeconds;
-  ctx.stores.deviceCodes.set(deviceCode, {
+  remember(ctx.stores.deviceCodes, deviceCode, {
     deviceCode,
     userCode: code,
     tenantId: tenant.id,
@@ -203,6 +203,9 @@ export function deviceAuthorization(ctx: EmulatorContext, req: IncomingRequest, 
     state: "pending",
     user: undefined,
   });
+  if (ctx.stores.userCodes.size >= MAX_STORE_ENTRIES) {
+    for (const [user, device] of ctx.stores.userCodes) if (!ctx.stores.deviceCodes.has(device)) ctx.stores.userCodes.delete(user);
+  }
   ctx.stores.userCodes.set(code, deviceCode);
   const verificationUri = `${req.origin}/devicelogin`;
   return jsonReply(200, {
@@ -271,6 +274,14 @@ export function deviceLogin(ctx: EmulatorContext, req: IncomingRequest): Reply {
 
 export function logout(req: IncomingRequest): Reply {
   const target = req.query.get("post_logout_redirect_uri");
-  if (target) return redirectReply(target);
+  // Redirect only to loopback addresses: the emulator must not become an open redirector.
+  let loopback = false;
+  try {
+    const host = target ? new URL(target).hostname : "";
+    loopback = host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+  } catch {
+    loopback = false;
+  }
+  if (target && loopback) return redirectReply(target);
   return htmlReply(200, page("Signed out", `<h1 id="signed-out">You signed out of your account</h1>`));
 }

@@ -111,3 +111,19 @@ export function header(req: IncomingRequest, name: string): string | undefined {
   if (Array.isArray(value)) return value[0];
   return value;
 }
+
+/** Most entries a one-time store keeps; the oldest go first (Maps iterate in insertion order). */
+export const MAX_STORE_ENTRIES = 50_000;
+
+/** Adds an entry, first dropping expired entries and then the oldest ones when the store is full. */
+export function remember<V extends { expiresAt: number }>(store: Map<string, V>, key: string, value: V): void {
+  if (store.size >= MAX_STORE_ENTRIES) {
+    const now = Date.now();
+    for (const [k, v] of store) if (v.expiresAt <= now) store.delete(k);
+    for (const k of store.keys()) {
+      if (store.size < MAX_STORE_ENTRIES * 0.9) break;
+      store.delete(k);
+    }
+  }
+  store.set(key, value);
+}

@@ -49,7 +49,7 @@ export function jwks(ctx: EmulatorContext, segment: string): Reply {
   return jsonReply(200, { keys: [ctx.key.jwk(issuer)] });
 }
 
-export function instanceDiscovery(ctx: EmulatorContext, req: IncomingRequest): Reply {
+export function instanceDiscovery(req: IncomingRequest): Reply {
   const endpoint = req.query.get("authorization_endpoint");
   const host = new URL(req.origin).host;
   let tenantSegment = "common";
@@ -64,7 +64,6 @@ export function instanceDiscovery(ctx: EmulatorContext, req: IncomingRequest): R
     const known = new Set([host, `localhost:${new URL(req.origin).port}`, `127.0.0.1:${new URL(req.origin).port}`]);
     if (!known.has(url.host)) return fail("invalid_instance", 50049, "Unknown or invalid instance.");
   }
-  void ctx;
   return jsonReply(200, {
     tenant_discovery_endpoint: `${req.origin}/${tenantSegment}/v2.0/.well-known/openid-configuration`,
     "api-version": req.query.get("api-version") ?? "1.1",

@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { authorize, deviceAuthorization, deviceLogin, logout, settleDeviceCode } from "./authorize.js";
 import type { EmulatorContext, IncomingRequest, Settings, Stores } from "./context.js";
 import { openIdConfiguration, instanceDiscovery, jwks } from "./discovery.js";
@@ -25,6 +25,7 @@ import {
   type RegisterUserOptions,
   type User,
 } from "./directory.js";
+import { TOOL_CLIENT_IDS, writeDeveloperTools, type DeveloperTools, type DeveloperToolsOptions } from "./developer-tools.js";
 import { EntraErrorSignal, entraError, entraErrorBody } from "./entra-error.js";
 import { FaultList, type FaultOptions } from "./faults.js";
 import { generateRsaKeyPair, SigningKey, type KeyPair } from "./keys.js";
@@ -189,6 +190,11 @@ export interface Emulator {
   /** Approves a pending device code as a user (default: the default user). Throws when it cannot. */
   approveDeviceCode(userCode: string, username?: string): void;
   declineDeviceCode(userCode: string): void;
+  /**
+   * Writes fake `az`, `azd` and `pwsh` executables into `directory` (Unix); put `tools.path(process.env.PATH)`
+   * in the PATH of the process under test.
+   */
+  writeDeveloperTools(directory: string, options?: DeveloperToolsOptions): DeveloperTools;
   /** A delegated access token issued by the emulator (e.g. the incoming assertion for on-behalf-of). */
   userAssertion(options?: UserAssertionOptions): Promise<string>;
   close(): Promise<void>;
@@ -205,14 +211,22 @@ function positiveInteger(name: string, value: unknown, allowZero = false): numbe
   return value;
 }
 
-function headerRecord(req: IncomingMessage): Record<string, string> {
+/** Lower-cased header names → values (repeated headers joined with ", "), from Node's rawHeaders pairs. */
+function headerRecord(rawHeaders: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(", ") : value;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
   }
   return out;
 }
+
+/** A log entry as stored: headers kept as Node's rawHeaders array until requests() is called. */
+type StoredEntry = Omit<RequestLogEntry, "headers"> & { rawHeaders: string[] };
+
+/** The request log keeps the latest MAX_LOG entries (trimmed in batches). */
+const MAX_LOG = 10_000;
 
 type ListenerKind = "main" | "plain" | "serviceFabric";
 
@@ -243,7 +257,7 @@ class EmulatorServer implements Emulator {
 
   private readonly directory = new Directory(DEFAULT_TENANT);
   private readonly faults = new FaultList();
-  private log: RequestLogEntry[] = [];
+  private log: StoredEntry[] = [];
   private readonly settings: Settings;
   private readonly stores: Stores = {
     codes: new Map(),
@@ -269,8 +283,8 @@ class EmulatorServer implements Emulator {
 
   constructor(private readonly options: EmulatorOptions) {
     this.settings = {
-      tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds),
-      refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds),
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true),
+      refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true),
       rejectReplayedAssertions: options.rejectReplayedAssertions === true,
       deviceCodeIntervalSeconds:
         options.deviceCodeIntervalSeconds === undefined ? 5 : positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true),
@@ -419,6 +433,8 @@ class EmulatorServer implements Emulator {
     });
     const serviceConnectionId = ID(401);
     this.connections.set(serviceConnectionId, { id: serviceConnectionId, clientId: pipelinesApp.clientId, tenantId: DEFAULT_TENANT, subject: pipelinesSubject });
+    d.registerApplication({ clientId: TOOL_CLIENT_IDS.az, publicClient: true, displayName: "Microsoft Azure CLI" });
+    d.registerApplication({ clientId: TOOL_CLIENT_IDS.pwsh, publicClient: true, displayName: "Microsoft Azure PowerShell" });
     this.defaultUser = d.registerUser({ username: "alice@emulator.onmicrosoft.com", password: "Emulator-Passw0rd!", objectId: ID(201), displayName: "Alice Emulator" });
     const system = d.registerManagedIdentity({ clientId: ID(302), objectId: ID(301), resourceId: "/subscriptions/7e1d0000-0000-4000-8000-000000000000/resourceGroups/emulator/providers/Microsoft.Compute/virtualMachines/emulator-vm" }, true);
     const uami = d.registerManagedIdentity({
@@ -482,7 +498,7 @@ class EmulatorServer implements Emulator {
     if (path === "/cloudshell/oauth2/token") return { name: "cloudShell", handle: (r) => cloudShell(ctx, r, this.defaultUser) };
     if (path === "/ml/msi/token") return { name: "azureML", handle: (r) => azureML(ctx, r) };
     if (/^\/pipelines\/.+\/oidctoken$/.test(path)) return { name: "pipelines", handle: (r) => pipelinesOidcToken(ctx, r, this.connections) };
-    if (path === "/common/discovery/instance") return { name: "instanceDiscovery", handle: (r) => instanceDiscovery(ctx, r) };
+    if (path === "/common/discovery/instance") return { name: "instanceDiscovery", handle: (r) => instanceDiscovery(r) };
     if ((m = /^\/([^/]+)\/(?:v2\.0\/)?\.well-known\/openid-configuration$/.exec(path))) {
       const seg = segmentOf(m[1] as string);
       if (seg === "k8s") return { name: "workloadIssuer", handle: (r) => workloadIssuerDocument(ctx, r, "discovery") };
@@ -519,17 +535,17 @@ class EmulatorServer implements Emulator {
     const path = url.pathname;
     // Real services ignore one trailing slash (MSAL-node asks IMDS for ".../oauth2/token/").
     const route = this.route(kind, path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-    const entry: RequestLogEntry = {
+    const entry: StoredEntry = {
       method: req.method ?? "GET",
       path,
       url: `${path}${url.search}`,
       route: route.name,
       status: 0,
-      headers: headerRecord(req),
+      rawHeaders: req.rawHeaders,
       time,
     };
     this.log.push(entry);
-    if (this.log.length > 10_000) this.log.splice(0, this.log.length - 10_000);
+    if (this.log.length > MAX_LOG + 1_000) this.log.splice(0, this.log.length - MAX_LOG);
 
     const { body, tooLarge } = await readBody(req, this.maxBodyBytes);
     const contentType = (req.headers["content-type"] ?? "").toLowerCase();
@@ -537,7 +553,7 @@ class EmulatorServer implements Emulator {
     const form: Record<string, string> = {};
     if (isForm && !tooLarge) {
       for (const [k, v] of new URLSearchParams(body.toString("utf8"))) if (!(k in form)) form[k] = v;
-      entry.form = { ...form };
+      entry.form = form;
     }
     if (form.grant_type !== undefined) entry.grantType = form.grant_type;
     if (form.client_id !== undefined) entry.clientId = form.client_id;
@@ -578,7 +594,7 @@ class EmulatorServer implements Emulator {
     if (fault?.hang) return; // close() destroys the socket
 
     let reply: Reply;
-    if (fault && (fault.status !== undefined || fault.body !== undefined) && !fault.truncated) {
+    if (fault && (fault.status !== undefined || fault.body !== undefined || fault.entraError !== undefined) && !fault.truncated) {
       reply = faultReply(route.name, fault, incoming.correlationId);
     } else {
       try {
@@ -591,7 +607,11 @@ class EmulatorServer implements Emulator {
     }
     if (incoming.log.grantType !== undefined) entry.grantType = incoming.log.grantType;
     if (incoming.log.clientId !== undefined) entry.clientId = incoming.log.clientId;
-    if (ENTRA_ROUTES.has(route.name)) reply.headers["x-ms-ests-server"] ??= "id-emulator";
+    if (ENTRA_ROUTES.has(route.name)) {
+      reply.headers["x-ms-ests-server"] ??= "id-emulator";
+      reply.headers["x-ms-request-id"] ??= randomUUID();
+      if (incoming.correlationId !== undefined) reply.headers["client-request-id"] ??= incoming.correlationId;
+    }
     if (this.closed) return;
     if (fault?.truncated) {
       const full = Buffer.from(reply.body);
@@ -646,9 +666,9 @@ class EmulatorServer implements Emulator {
 
   configure(options: ConfigureOptions): void {
     if (options === null || typeof options !== "object") throw new TypeError("configure: options must be an object");
-    if (options.tokenLifetimeSeconds !== undefined) this.settings.tokenLifetimeSeconds = positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds);
+    if (options.tokenLifetimeSeconds !== undefined) this.settings.tokenLifetimeSeconds = positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true);
     if (options.refreshInSeconds !== undefined) {
-      this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds);
+      this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true);
     }
     if (options.rejectReplayedAssertions !== undefined) this.settings.rejectReplayedAssertions = options.rejectReplayedAssertions === true;
     if (options.deviceCodeIntervalSeconds !== undefined) {
@@ -657,7 +677,11 @@ class EmulatorServer implements Emulator {
   }
 
   requests(): RequestLogEntry[] {
-    return this.log.map((e) => ({ ...e }));
+    return this.log.map(({ rawHeaders, ...e }) => {
+      const out: RequestLogEntry = { ...e, headers: headerRecord(rawHeaders) };
+      if (e.form) out.form = { ...e.form };
+      return out;
+    });
   }
 
   clearRequests(): void {
@@ -757,6 +781,17 @@ class EmulatorServer implements Emulator {
     if (problem) throw new Error(`declineDeviceCode: ${problem}`);
   }
 
+  writeDeveloperTools(directory: string, options: DeveloperToolsOptions = {}): DeveloperTools {
+    return writeDeveloperTools(
+      directory,
+      { url: this.url, tenantId: this.defaults.tenantId, ca: this.caPem },
+      { username: this.defaults.user.username, password: this.defaults.user.password },
+      options,
+      process.execPath,
+      delimiter,
+    );
+  }
+
   userAssertion(options: UserAssertionOptions = {}): Promise<string> {
     const user = this.userByName(options.username, options.tenantId);
     return this.ctx.tokens.userToken(
@@ -809,7 +844,19 @@ const MI_ROUTES = new Set(["imds", "appService", "arc", "cloudShell", "serviceFa
 function faultReply(route: string, fault: FaultOptions, correlationId: string | undefined): Reply {
   const status = fault.status ?? 200;
   let reply: Reply;
-  if (fault.body !== undefined) {
+  if (fault.entraError !== undefined) {
+    const e = fault.entraError;
+    const input: Parameters<typeof entraError>[0] = {
+      error: e.error,
+      code: e.code,
+      description: e.description ?? `Injected error ${e.error}.`,
+      correlationId,
+    };
+    if (fault.status !== undefined) input.status = fault.status;
+    if (e.suberror !== undefined) input.suberror = e.suberror;
+    if (e.claims !== undefined) input.claims = e.claims;
+    reply = entraError(input);
+  } else if (fault.body !== undefined) {
     reply = { status, headers: { "content-type": "application/json; charset=utf-8" }, body: fault.body };
   } else if (MI_ROUTES.has(route)) {
     reply = jsonReply(status, managedIdentityErrorBody(route, status, `Injected fault: HTTP ${status}`));

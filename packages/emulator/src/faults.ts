@@ -9,6 +9,11 @@ export interface FaultOptions {
   retryAfter?: string | number;
   /** Extra response headers. */
   headers?: Record<string, string>;
+  /**
+   * Answer with this Entra error instead (status: `status`, else 401 for invalid_client, else 400), e.g.
+   * `{ error: "interaction_required", code: 50079, claims: '{"access_token":{…}}' }` for a claims challenge.
+   */
+  entraError?: { error: string; code: number; description?: string; suberror?: string; claims?: string };
   /** Raw body to send (default content type application/json unless `headers` sets one). */
   body?: string;
   /** Delay before answering, milliseconds (combined with any other fault, or alone before the real answer). */
@@ -43,6 +48,12 @@ export class FaultList {
     }
     if (options.latencyMs !== undefined && !(Number.isFinite(options.latencyMs) && options.latencyMs >= 0)) {
       throw new TypeError('fault: "latencyMs" must be a non-negative number of milliseconds');
+    }
+    if (options.entraError !== undefined) {
+      const e = options.entraError;
+      if (e === null || typeof e !== "object" || typeof e.error !== "string" || !Number.isInteger(e.code)) {
+        throw new TypeError('fault: "entraError" needs an "error" string and an integer AADSTS "code"');
+      }
     }
     this.faults.push({ ...options, remaining: times });
   }

@@ -20,3 +20,4 @@ export type {
 export type { FaultOptions } from "./faults.js";
 export { createCertificate } from "./x509.js";
 export type { CertificateRequest, GeneratedCertificate } from "./x509.js";
+export type { DeveloperTool, DeveloperToolMode, DeveloperTools, DeveloperToolsOptions } from "./developer-tools.js";

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { authenticateClient, type AuthenticatedClient } from "./client-auth.js";
-import type { EmulatorContext, IncomingRequest } from "./context.js";
+import { remember, type EmulatorContext, type IncomingRequest } from "./context.js";
 import type { Application, Tenant, User } from "./directory.js";
 import { fail } from "./entra-error.js";
 import { audiences, decodeJwt, numericClaim, verifySignature } from "./jwt.js";
@@ -55,6 +55,7 @@ export async function tokenEndpoint(ctx: EmulatorContext, req: IncomingRequest, 
     case GRANT_JWT_BEARER:
       return onBehalfOf(ctx, req, tenant, tenantSegment);
     case GRANT_DEVICE_CODE:
+    case "device_code": // what MSAL sends (msal-common GrantType.DEVICE_CODE_GRANT); Entra accepts both
       return deviceCode(ctx, req, tenant, tenantSegment);
     case "password":
       return password(ctx, req, tenant, tenantSegment);
@@ -90,7 +91,7 @@ async function userTokens(ctx: EmulatorContext, req: IncomingRequest, grant: Use
   const extra: Record<string, unknown> = { scope: scopes.granted.join(" ") };
   if (scopes.offlineAccess) {
     const refresh = opaqueToken("1.AemuR.");
-    ctx.stores.refreshTokens.set(refresh, {
+    remember(ctx.stores.refreshTokens, refresh, {
       tenantId: grant.user.tenantId,
       clientId: app.clientId,
       user: grant.user,

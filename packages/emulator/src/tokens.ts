@@ -2,7 +2,7 @@
  * Claims of the tokens the emulator issues (access tokens for apps, users and managed identities; id tokens)
  * and the Entra v2.0 token response around them.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Application, ManagedIdentity, User } from "./directory.js";
 import { fail } from "./entra-error.js";
 import type { SigningKey } from "./keys.js";
@@ -38,8 +38,18 @@ export function audienceOf(resource: string): string {
   return resource;
 }
 
+// Random ids for every token come from one pooled buffer (one getrandom call per 256 tokens, not two per token).
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
 function uti(): string {
-  return randomBytes(16).toString("base64url").slice(0, 22);
+  if (poolOffset + 16 > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  const id = pool.toString("base64url", poolOffset, poolOffset + 16);
+  poolOffset += 16;
+  return id.slice(0, 22);
 }
 
 interface Times {
@@ -193,5 +203,3 @@ export function clientInfo(user: User): string {
 export function opaqueToken(prefix: string): string {
   return `${prefix}${randomBytes(48).toString("base64url")}`;
 }
-
-export { randomUUID };

@@ -65,6 +65,19 @@ describe("client credentials with a secret", () => {
     expect(claims).not.toHaveProperty("xms_cc");
   });
 
+  it("issues already-expired tokens with tokenLifetimeSeconds 0 and echoes client-request-id", async () => {
+    emu.configure({ tokenLifetimeSeconds: 0 });
+    try {
+      const id = randomUUID();
+      const { body, headers } = await postForm(`${emu.tokenEndpoint()}?client-request-id=${id}`, secretForm());
+      expect(body.expires_in).toBe(0);
+      expect(headers.get("client-request-id")).toBe(id);
+      expect(headers.get("x-ms-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      emu.configure({ tokenLifetimeSeconds: 3599 });
+    }
+  });
+
   it("accepts the secret through HTTP Basic", async () => {
     const { client_secret: _secret, client_id: _id, ...form } = secretForm();
     const basic = Buffer.from(`${encodeURIComponent(emu.defaults.secretApp.clientId)}:${encodeURIComponent(emu.defaults.secretApp.clientSecret)}`).toString("base64");

@@ -36,6 +36,9 @@ describe("startEmulator", () => {
 
   it("rejects bad options with a TypeError", async () => {
     await expect(startEmulator({ tokenLifetimeSeconds: -1 })).rejects.toThrow(/tokenLifetimeSeconds/);
+    await expect(startEmulator({ tokenLifetimeSeconds: 1.5 })).rejects.toThrow(/tokenLifetimeSeconds/);
+    await expect(startEmulator({ maxBodyBytes: 0 })).rejects.toThrow(/maxBodyBytes/);
+    await expect(startEmulator({ host: "" })).rejects.toThrow(/host/);
     await expect(startEmulator({ port: 70000 })).rejects.toThrow(/port/);
   });
 });
@@ -166,6 +169,16 @@ describe("faults", () => {
     expect((await postForm(emu.tokenEndpoint(), secretForm())).status).toBe(200);
   });
 
+  it("answers with a chosen Entra error (a claims challenge)", async () => {
+    const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: "1700000000" } } });
+    emu.fault({ route: "token", entraError: { error: "interaction_required", code: 50079, suberror: "basic_action", claims } });
+    const res = await postForm(emu.tokenEndpoint(), secretForm());
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: "interaction_required", error_codes: [50079], suberror: "basic_action", claims });
+    expect(String(res.body.error_description)).toMatch(/^AADSTS50079: /);
+    expect(() => emu.fault({ route: "token", entraError: { error: "x" } as never })).toThrow(/entraError/);
+  });
+
   it("clearFaults removes pending faults; bad fault options throw", async () => {
     emu.fault({ route: "token", status: 500, times: Number.POSITIVE_INFINITY });
     emu.clearFaults();
@@ -173,6 +186,29 @@ describe("faults", () => {
     expect(() => emu.fault({ route: "" })).toThrow(TypeError);
     expect(() => emu.fault({ route: "token", times: 0 })).toThrow(/times/);
     expect(() => emu.fault({ route: "token", status: 99 })).toThrow(/status/);
+  });
+});
+
+describe("close", () => {
+  it("drops hanging requests and refuses new connections", async () => {
+    const other = await startEmulator();
+    other.fault({ route: "imds", hang: true });
+    const pending = fetch(`${other.url}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x`, { headers: { Metadata: "true" } });
+    await new Promise((r) => setTimeout(r, 100));
+    await other.close();
+    await expect(pending).rejects.toThrow();
+    await expect(fetch(other.tokenEndpoint())).rejects.toThrow();
+    await other.close(); // idempotent
+  });
+});
+
+describe("logout", () => {
+  it("redirects only to loopback addresses", async () => {
+    const local = await fetch(`${emu.url}/organizations/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("http://localhost:3000/bye")}`, { redirect: "manual" });
+    expect(local.status).toBe(302);
+    expect(local.headers.get("location")).toBe("http://localhost:3000/bye");
+    const remote = await fetch(`${emu.url}/organizations/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("https://evil.example/")}`, { redirect: "manual" });
+    expect(remote.status).toBe(200);
   });
 });
 

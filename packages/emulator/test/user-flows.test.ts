@@ -213,7 +213,9 @@ describe("device code", () => {
       body: new URLSearchParams({ otc: body.user_code as string, username: emu.defaults.user.username, password: emu.defaults.user.password }).toString(),
     });
     expect(await signedIn.text()).toContain('id="done"');
-    expect((await poll(body.device_code as string)).status).toBe(200);
+    // MSAL sends the short grant name "device_code"; Entra accepts it as well as the URN.
+    const done = await postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "device_code", device_code: body.device_code as string });
+    expect(done.status).toBe(200);
   });
 
   it("reports authorization_declined and bad_verification_code", async () => {
