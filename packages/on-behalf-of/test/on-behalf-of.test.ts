@@ -197,6 +197,17 @@ describe("OnBehalfOfCredential — Entra refuses", () => {
     await expect(credential.getToken(GRAPH)).rejects.toMatchObject({ name: "AuthenticationError", statusCode: 401, errorCodes: [700027] });
   });
 
+  it("a Conditional Access challenge → AuthenticationError interaction_required 50079, with the claims to forward in rawBody", async () => {
+    const claims = JSON.stringify({ access_token: { capolids: { essential: true, values: ["policy-1"] } } });
+    emu.fault({ route: "token", entraError: { error: "interaction_required", code: 50079, suberror: "basic_action", claims } });
+    const error = await withSecret().getToken(GRAPH).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "AuthenticationError", statusCode: 400, error: "interaction_required", errorCodes: [50079] });
+    expect(JSON.parse((error as AuthenticationError).rawBody as string).claims).toBe(claims);
+    // The caller retries with the claims: a fresh request carrying them.
+    await withSecret().getToken(GRAPH, { claims });
+    expect(JSON.parse(tokenRequests()[1]?.form?.claims as string)).toEqual(JSON.parse(claims));
+  });
+
   it("retries 500 twice, then succeeds", async () => {
     emu.fault({ route: "token", status: 500, times: 2 });
     await withSecret().getToken(GRAPH);
