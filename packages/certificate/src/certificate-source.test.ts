@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CredentialUnavailableError } from "@id/core";
@@ -12,10 +12,10 @@ const text = (name: string): string => readFileSync(fixture(name), "utf8");
 const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(fixture(name)));
 const PASSWORD = text("password.txt");
 
-/** Thumbprints as openssl computes them, for comparison. */
+/** Thumbprints as node:crypto's X509Certificate computes them (an independent implementation), for comparison. */
 function opensslThumbprint(certificate: string, digest: "sha1" | "sha256"): string {
-  const out = execFileSync("openssl", ["x509", "-in", fixture(certificate), "-noout", "-fingerprint", `-${digest}`], { encoding: "utf8" });
-  return (out.split("=")[1] as string).trim().replace(/:/g, "");
+  const x509 = new X509Certificate(readFileSync(fixture(certificate)));
+  return (digest === "sha1" ? x509.fingerprint : x509.fingerprint256).replace(/:/g, "");
 }
 
 const load = (source: CertificateSource) => prepareSource(source, "TestCredential").load();
@@ -43,6 +43,12 @@ describe("certificate sources", () => {
     expect(Buffer.from(loaded.x5tS256, "base64url").toString("hex").toUpperCase()).toBe(rsaSha256);
     expect(loaded.x5c).toHaveLength(1);
     expect(loaded.identityHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("reads CRLF line endings and the text openssl puts around blocks (Bag Attributes)", async () => {
+    const pem = `Bag Attributes\r\n    localKeyId: 01 02\r\nsubject=/CN=x\r\n${text("rsa-pkcs8.pem").replace(/\n/g, "\r\n")}`;
+    const loaded = await load({ certificate: pem });
+    expect(loaded.thumbprintSha1).toBe(rsaSha1);
   });
 
   it("gives one identity hash for one certificate whatever the container", async () => {

@@ -73,6 +73,13 @@ function decryptBlock(K: Uint16Array, input: Uint8Array, offset: number, out: Ui
   out[7] = r3 >> 8;
 }
 
+/** Decrypts one 8-byte block (exported for the RFC 2268 test vectors). */
+export function rc2DecryptBlock(K: Uint16Array, block: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8);
+  decryptBlock(K, block, 0, out);
+  return out;
+}
+
 /**
  * RC2-CBC decryption with PKCS#7 padding removal. Returns `undefined` when the padding is wrong (which,
  * for a password-derived key, means the wrong password).
