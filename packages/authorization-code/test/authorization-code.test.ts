@@ -4,7 +4,7 @@ import { AuthenticationError, AuthenticationRequiredError, CredentialUnavailable
 import { startEmulator } from "@id/emulator";
 import type { Emulator } from "@id/emulator";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AuthorizationCodeCredential } from "../src/index.js";
 import { authorizationCode, pkce } from "./sign-in.js";
 
@@ -91,6 +91,33 @@ describe("AuthorizationCodeCredential — redemption and refresh", () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     await credential.getToken(GRAPH);
     expect(tokenRequests().map((r) => r.form?.grant_type)).toEqual(["authorization_code", "refresh_token"]);
+  });
+
+  it("past refresh_in, serves the cached token and refreshes once in the background with the refresh token", async () => {
+    emu.configure({ refreshInSeconds: 1 });
+    try {
+      const { credential } = await publicCredential();
+      const first = await credential.getToken(GRAPH);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await expect(credential.getToken(GRAPH)).resolves.toBe(first);
+      await vi.waitFor(() => expect(tokenRequests().map((r) => r.form?.grant_type)).toEqual(["authorization_code", "refresh_token"]));
+    } finally {
+      emu.configure({ refreshInSeconds: null });
+    }
+  });
+
+  it("keeps the refresh token after a timeout, so the next call succeeds", async () => {
+    const { credential } = await publicCredential();
+    await credential.getToken(GRAPH);
+    emu.fault({ route: "token", hang: true, times: Infinity });
+    await expect(credential.getToken(VAULT, { requestOptions: { timeout: 100 } })).rejects.toMatchObject({ name: "AuthenticationError", statusCode: 0, error: "timeout" });
+    emu.clearFaults();
+    await expect(credential.getToken(VAULT)).resolves.toMatchObject({ tokenType: "Bearer" });
+    const requests = tokenRequests();
+    expect(requests.length).toBeGreaterThanOrEqual(3); // a refresh is idempotent: timeouts were retried
+    const refreshes = requests.slice(1);
+    expect(refreshes.every((r) => r.form?.grant_type === "refresh_token")).toBe(true);
+    expect(new Set(refreshes.map((r) => r.form?.refresh_token)).size).toBe(1); // the same refresh token, kept
   });
 
   it("redeems once when calls for different scopes race on a fresh credential", async () => {
