@@ -176,6 +176,13 @@ export function prepareSource(source: CertificateSource, credentialName: string)
   if (certificatePassword !== undefined && typeof certificatePassword !== "string") {
     throw new InvalidArgumentError("invalid_argument", `${credentialName}: "certificatePassword" must be a string.`);
   }
+  if (certificatePath !== undefined && (certificatePath.includes("-----BEGIN") || certificatePath.includes("\n"))) {
+    // Else the "cannot read" message would carry the PEM (key included) as the path.
+    throw new InvalidArgumentError(
+      "invalid_argument",
+      `${credentialName}: the certificate path looks like PEM contents, not a file path. Pass PEM text as { certificate: pem }.`,
+    );
+  }
   let early: PemContents | undefined;
   if (typeof certificate === "string" || (certificate instanceof Uint8Array && looksLikePemBytes(certificate))) {
     const text = typeof certificate === "string" ? certificate : new TextDecoder().decode(certificate);

@@ -245,6 +245,7 @@ describe("OnBehalfOfCredential — bad input", () => {
     ["an empty secret", () => new OnBehalfOfCredential({ ...good, clientSecret: "" }), "invalid_client_secret"],
     ["a user assertion that is not a JWT", () => new OnBehalfOfCredential({ ...good, userAssertionToken: "Bearer abc" }), "invalid_user_assertion"],
     ["getAssertion that is not a function", () => new OnBehalfOfCredential({ ...good, clientSecret: undefined, getAssertion: "x" } as never), "invalid_argument"],
+    ["PEM text as certificatePath", () => new OnBehalfOfCredential({ ...good, clientSecret: undefined, certificatePath: createEcPem() } as never), "invalid_argument"],
     ["an EC certificate", () => new OnBehalfOfCredential({ ...good, clientSecret: undefined, certificate: createEcPem() } as never), "unsupported_key_type"],
     ["malformed certificate PEM", () => new OnBehalfOfCredential({ ...good, clientSecret: undefined, certificate: "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----" } as never), "invalid_certificate"],
   ])("%s → TypeError at construction", (_, build, code) => {
