@@ -125,6 +125,17 @@ describe("ClientCertificateCredential — cache", () => {
     expect(tokenRequests()).toHaveLength(1);
   });
 
+  it("reads and parses the certificate once: a removed file does not matter after the first token", async () => {
+    const path = join(dir, "once.pfx");
+    writeFileSync(path, readFileSync(fixture("rsa-aes.pfx")));
+    const credential = new ClientCertificateCredential(emu.defaults.tenantId, fixtureApp, { certificatePath: path, certificatePassword: PASSWORD }, options());
+    await credential.getToken(SCOPE);
+    rmSync(path);
+    await credential.getToken("https://storage.azure.com/.default");
+    await credential.getToken(SCOPE, { enableCae: true });
+    expect(tokenRequests()).toHaveLength(3);
+  });
+
   it("makes one request for 200 concurrent calls on a fresh credential", async () => {
     const credential = new ClientCertificateCredential(emu.defaults.tenantId, fixtureApp, { certificatePath: fixture("rsa-aes.pfx"), certificatePassword: PASSWORD }, options());
     const tokens = await Promise.all(Array.from({ length: 200 }, () => credential.getToken(SCOPE)));

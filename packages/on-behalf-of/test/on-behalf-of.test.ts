@@ -214,6 +214,14 @@ describe("OnBehalfOfCredential — Entra refuses", () => {
     expect(tokenRequests().map((r) => r.status)).toEqual([500, 500, 200]);
   });
 
+  it("honours abortSignal", async () => {
+    emu.fault({ route: "token", hang: true });
+    const controller = new AbortController();
+    const pending = withSecret().getToken(GRAPH, { abortSignal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
+
   it("a getAssertion that throws → AuthenticationError client_assertion_failed, no request", async () => {
     const credential = new OnBehalfOfCredential({
       ...base(),
