@@ -171,7 +171,13 @@ export interface PreparedSource {
  * Validates the source's shape (a `TypeError` at once) and, for PEM text in memory, parses it now. Files
  * and PKCS#12 are parsed by the first `load()`.
  */
-export function prepareSource(source: CertificateSource, credentialName: string): PreparedSource {
+export function prepareSource(input: CertificateSource, credentialName: string): PreparedSource {
+  // A private copy: the caller may reuse or wipe its buffer.
+  const source: CertificateSource = {
+    certificatePath: input.certificatePath,
+    certificate: input.certificate instanceof Uint8Array ? input.certificate.slice() : input.certificate,
+    certificatePassword: input.certificatePassword,
+  };
   const { certificatePath, certificate, certificatePassword } = source;
   if (certificatePassword !== undefined && typeof certificatePassword !== "string") {
     throw new InvalidArgumentError("invalid_argument", `${credentialName}: "certificatePassword" must be a string.`);

@@ -104,6 +104,13 @@ describe("ClientCertificateCredential — happy paths", () => {
     expect(tokenRequests()).toHaveLength(1);
   });
 
+  it("keeps its own copy of PFX bytes (the caller may wipe its buffer)", async () => {
+    const bytes = new Uint8Array(readFileSync(fixture("rsa-aes.pfx")));
+    const credential = new ClientCertificateCredential(emu.defaults.tenantId, fixtureApp, { certificate: bytes, certificatePassword: PASSWORD }, options());
+    bytes.fill(0);
+    await expect(credential.getToken(SCOPE)).resolves.toMatchObject({ tokenType: "Bearer" });
+  });
+
   it("sends the chain leaf first with sendCertificateChain (x5c), accepted by Entra", async () => {
     const credential = new CertificateCredential(emu.defaults.tenantId, fixtureApp, { certificatePath: fixture("chain.pfx"), certificatePassword: PASSWORD }, { ...options(), sendCertificateChain: true });
     await credential.getToken(SCOPE);
