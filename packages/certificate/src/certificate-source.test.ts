@@ -141,7 +141,10 @@ describe("certificate sources", () => {
     });
 
     it("a missing password for an encrypted key or a PFX", async () => {
-      await expect(load({ certificate: text("rsa-encrypted.pem") })).rejects.toMatchObject({ code: "invalid_certificate_password", message: expect.stringContaining("is encrypted") });
+      expect(() => prepareSource({ certificate: text("rsa-encrypted.pem") }, "TestCredential")).toThrow(
+        expect.objectContaining({ code: "invalid_certificate_password", message: expect.stringContaining("is encrypted") }),
+      );
+      await expect(load({ certificatePath: fixture("rsa-encrypted.pem") })).rejects.toMatchObject({ code: "invalid_certificate_password" });
       await expect(load({ certificatePath: fixture("rsa-aes.pfx") })).rejects.toMatchObject({ code: "invalid_certificate_password" });
     });
 

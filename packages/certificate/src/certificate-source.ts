@@ -202,6 +202,7 @@ export function prepareSource(input: CertificateSource, credentialName: string):
     try {
       early = readPem(text, source, credentialName);
       if (early.key.kind === "plain") pair(early.certificates, early.key.key, source, credentialName);
+      else if (certificatePassword === undefined) throw new PasswordError(true);
     } catch (error) {
       throw toPublicError(error, source, credentialName);
     }

@@ -119,10 +119,11 @@ export class OnBehalfOfCredential implements TokenCredential {
     this.#tenantId = checkTenantId(o.tenantId);
     this.#clientId = checkClientId(o.clientId, NAME);
     const assertion = o.userAssertionToken;
-    if (typeof assertion !== "string" || assertion.split(".").length !== 3 || /\s/.test(assertion)) {
+    const segments = typeof assertion === "string" ? assertion.split(".").length : 0;
+    if (typeof assertion !== "string" || (segments !== 3 && segments !== 5) || /\s/.test(assertion)) {
       throw new InvalidArgumentError(
         "invalid_user_assertion",
-        `${NAME}: "userAssertionToken" must be the access token (a JWT) your API received in its caller's "Authorization: Bearer" header.`,
+        `${NAME}: "userAssertionToken" must be the access token (a JWT, or an encrypted JWE) your API received in its caller's "Authorization: Bearer" header.`,
       );
     }
     this.#userAssertion = assertion;
