@@ -5,6 +5,7 @@
 // (a response counts when it is a 200 carrying an access_token).
 // Usage: pnpm run build && node bench/throughput.mjs [--seconds 5] [--concurrency 32]
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -80,6 +81,17 @@ const once = () => connections[0].send();
 // Warm up.
 for (let i = 0; i < 200; i++) await once();
 
+/** CPU seconds (user + system, all threads) the emulator process has used, from /proc (Linux); NaN elsewhere. */
+function serverCpuSeconds() {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const cpuBefore = serverCpuSeconds();
 let ok = 0;
 let failed = 0;
 const end = Date.now() + seconds * 1000;
@@ -93,8 +105,13 @@ await Promise.all(
   }),
 );
 const elapsed = (Date.now() - start) / 1000;
+const cpuUsed = serverCpuSeconds() - cpuBefore;
 for (const c of connections) c.close();
 child.kill("SIGTERM");
 const rate = Math.round(ok / elapsed);
 console.log(`client_credentials over keep-alive: ${ok} token responses in ${elapsed.toFixed(1)} s = ${rate}/s (concurrency ${concurrency}, failures ${failed})`);
+if (Number.isFinite(cpuUsed) && ok > 0) {
+  const perResponse = (cpuUsed / ok) * 1e6;
+  console.log(`emulator CPU: ${cpuUsed.toFixed(2)} s = ${perResponse.toFixed(0)} µs per token response (≈ ${Math.round(1e6 / perResponse)}/s per fully available core)`);
+}
 process.exitCode = failed > 0 ? 1 : 0;

@@ -89,7 +89,7 @@ export async function authenticateClient(
       fail("invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
     }
     if (options.confidentialOnly) {
-      fail("unauthorized_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", { status: 401 });
+      fail("invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
     return { app, method: "none", appidacr: "0" };
   }

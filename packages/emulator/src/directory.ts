@@ -125,8 +125,8 @@ export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 
-/** Tenant aliases that resolve to the default tenant. */
-const ALIASES = new Set(["common", "organizations"]);
+/** Tenant aliases that resolve to the default tenant ("adfs" stands in for an AD FS authority). */
+const ALIASES = new Set(["common", "organizations", "adfs"]);
 
 export function parseCertificatePems(pemText: string): RegisteredCertificate[] {
   const blocks = pemText.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -48,7 +48,7 @@ import {
   type ServiceConnection,
 } from "./pipelines.js";
 import { jsonReply, type Reply } from "./reply.js";
-import { tokenEndpoint } from "./token-endpoint.js";
+import { tokenEndpoint, tokenEndpointV1 } from "./token-endpoint.js";
 import { TokenIssuer } from "./tokens.js";
 import { createCertificate } from "./x509.js";
 
@@ -280,6 +280,8 @@ class EmulatorServer implements Emulator {
   private key!: SigningKey;
   private defaultUser!: User;
   private closed = false;
+  /** False until start() has seeded the directory: earlier requests (a fixed port) get 503. */
+  private ready = false;
 
   constructor(private readonly options: EmulatorOptions) {
     this.settings = {
@@ -400,6 +402,7 @@ class EmulatorServer implements Emulator {
     this.sfCtx = makeContext(this.serviceFabric.url);
     this.plainCtx = makeContext(this.managedIdentityUrl);
     this.seedDefaults(certApp, secrets.pipelinesAccessToken);
+    this.ready = true;
   }
 
   private seedDefaults(certPair: KeyPair, systemAccessToken: string): void {
@@ -518,12 +521,22 @@ class EmulatorServer implements Emulator {
       return { name: "devicecode", handle: (r) => deviceAuthorization(ctx, r, seg) };
     }
     if (/^\/([^/]+)\/oauth2\/v2\.0\/logout$/.test(path)) return { name: "logout", handle: (r) => logout(r) };
+    // v1 token endpoint (AD FS style); after the managed-identity routes, which also end in /oauth2/token.
+    if ((m = /^\/([^/]+)\/oauth2\/token$/.exec(path))) {
+      const seg = segmentOf(m[1] as string);
+      return { name: "token", handle: (r) => tokenEndpointV1(ctx, r, seg) };
+    }
     if (path === "/devicelogin") return { name: "devicelogin", handle: (r) => deviceLogin(ctx, r) };
     if (path === "/" || path === "") return { name: "index", handle: () => jsonReply(200, this.describe()) };
     return { name: "notFound", handle: () => notFound(path) };
   }
 
   private async onRequest(kind: ListenerKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.ready) {
+      req.resume();
+      send(res, entraError({ error: "temporarily_unavailable", code: 90033, description: "The emulator is starting; retry shortly.", status: 503, headers: { "retry-after": "1" } }), true);
+      return;
+    }
     const time = Date.now();
     const origin = kind === "main" ? this.url : kind === "plain" ? this.managedIdentityUrl : this.serviceFabric.url;
     let url: URL;
@@ -906,8 +919,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; 
   });
 }
 
+// Latency faults wait on the real timer even when a test installs fake timers after importing the emulator
+// (fake timers would otherwise freeze the server). Token times follow Date.now(), faked or not, so they stay
+// consistent with a client under fake timers.
+const realSetTimeout = globalThis.setTimeout;
+
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

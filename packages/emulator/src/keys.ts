@@ -55,8 +55,10 @@ export class SigningKey {
     return this.pair.publicKey;
   }
 
+  private exported: { n: string; e: string } | undefined;
+
   jwk(issuer?: string): Jwk {
-    const exported = this.pair.publicKey.export({ format: "jwk" }) as { n: string; e: string };
+    const exported = (this.exported ??= this.pair.publicKey.export({ format: "jwk" }) as { n: string; e: string });
     const jwk: Jwk = {
       kty: "RSA",
       use: "sig",

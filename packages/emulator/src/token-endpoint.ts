@@ -36,6 +36,30 @@ export function resolveTenant(ctx: EmulatorContext, segment: string): Tenant {
   return ctx.directory.findTenant(segment) ?? tenantNotFound(segment);
 }
 
+/**
+ * POST /{tenant}/oauth2/token — the v1 endpoint (what @azure/identity uses for AD FS): accepts `resource`
+ * instead of `scope`, and answers with v1 field types (numbers as strings, plus expires_on, not_before, resource).
+ */
+export async function tokenEndpointV1(ctx: EmulatorContext, req: IncomingRequest, tenantSegment: string): Promise<Reply> {
+  const form = { ...req.form }; // the request log keeps the form as sent
+  const resource = form.resource;
+  if (resource !== undefined && resource !== "" && (form.scope === undefined || form.scope === "")) {
+    const user = form.grant_type !== "client_credentials";
+    form.scope = user ? `${resource.replace(/\/+$/, "")}/user_impersonation` : `${resource.replace(/\/+$/, "")}/.default`;
+  }
+  const reply = await tokenEndpoint(ctx, { ...req, form }, tenantSegment);
+  if (reply.status !== 200) return reply;
+  const body = JSON.parse(reply.body) as Record<string, unknown>;
+  const now = Math.floor(Date.now() / 1000);
+  const expiresIn = Number(body.expires_in);
+  const v1: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) v1[key] = typeof value === "number" ? String(value) : value;
+  v1.expires_on = String(now + expiresIn);
+  v1.not_before = String(now);
+  v1.resource = resource ?? "";
+  return jsonReply(200, v1);
+}
+
 export async function tokenEndpoint(ctx: EmulatorContext, req: IncomingRequest, tenantSegment: string): Promise<Reply> {
   if (req.method !== "POST") {
     fail("invalid_request", 900561, `The endpoint only accepts POST, OPTIONS requests. Received a ${req.method} request.`);

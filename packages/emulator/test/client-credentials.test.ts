@@ -112,6 +112,7 @@ describe("client credentials with a secret", () => {
     ["unknown client", { form: { client_id: randomUUID() } }, 400, "unauthorized_client", 700016],
     ["bad secret", { form: { client_secret: "wrong" } }, 401, "invalid_client", 7000215],
     ["no credential", { drop: "client_secret" }, 401, "invalid_client", 7000218],
+    ["public client", { form: { client_id: "7e1d0000-0000-4000-8000-000000000103" }, drop: "client_secret" }, 401, "invalid_client", 7000218],
     ["missing scope", { drop: "scope" }, 400, "invalid_request", 900144],
     ["missing grant_type", { drop: "grant_type" }, 400, "invalid_request", 900144],
     ["missing client_id", { drop: "client_id" }, 400, "invalid_request", 900144],
