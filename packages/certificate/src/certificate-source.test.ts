@@ -29,6 +29,7 @@ describe("certificate sources", () => {
     ["PEM with a PKCS#1 key", { certificate: text("rsa-pkcs1.pem") }],
     ["PEM with an encrypted PKCS#8 key (AES-256, PBKDF2-SHA256)", { certificate: text("rsa-encrypted.pem"), certificatePassword: PASSWORD }],
     ["PEM with an encrypted PKCS#8 key (3DES)", { certificate: text("rsa-encrypted-des3.pem"), certificatePassword: PASSWORD }],
+    ["PEM with a traditional OpenSSL-encrypted PKCS#1 key (Proc-Type, AES-256)", { certificate: text("rsa-legacy-encrypted.pem"), certificatePassword: PASSWORD }],
     ["PEM bytes", { certificate: bytes("rsa-pkcs8.pem") }],
     ["a PEM file", { certificatePath: fixture("rsa-pkcs8.pem") }],
     ["a PKCS#12 file (AES-256, SHA-256 MAC)", { certificatePath: fixture("rsa-aes.pfx"), certificatePassword: PASSWORD }],
@@ -134,6 +135,7 @@ describe("certificate sources", () => {
     it.each([
       ["an encrypted PEM key", { certificate: text("rsa-encrypted.pem"), certificatePassword: "wrong" }],
       ["an encrypted 3DES PEM key", { certificate: text("rsa-encrypted-des3.pem"), certificatePassword: "wrong" }],
+      ["a traditional encrypted PEM key", { certificate: text("rsa-legacy-encrypted.pem"), certificatePassword: "wrong" }],
       ["a PFX", { certificatePath: fixture("rsa-aes.pfx"), certificatePassword: "wrong" }],
       ["a legacy PFX", { certificatePath: fixture("rsa-rc2.pfx"), certificatePassword: "wrong" }],
     ])("a wrong password for %s", async (_, source) => {
