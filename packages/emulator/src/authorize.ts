@@ -144,13 +144,20 @@ export function authorize(ctx: EmulatorContext, req: IncomingRequest, segment: s
   if (params.code_challenge !== undefined && !/^[A-Za-z0-9._~-]{43,128}$/.test(params.code_challenge)) {
     return redirectError("invalid_request", 501491, "Invalid size of Code_Challenge parameter.");
   }
-  if (params.prompt === "none") {
-    return redirectError("login_required", 50058, "A silent sign-in request was sent but no user is signed in.");
-  }
-  if (req.method !== "POST" || params.username === undefined) return signInForm(app, params);
-  const user = findUser(ctx, tenant, params.username, params.password);
-  if (!user) {
-    return signInForm(app, params, "Your account or password is incorrect. If you don't remember your password, reset it now. (AADSTS50126)");
+  let user: User | undefined;
+  const auto = ctx.settings.autoSignIn;
+  if (auto !== undefined && params.prompt !== "login") {
+    user = ctx.directory.findUser(tenant, auto);
+    if (!user) return redirectError("invalid_request", 50034, `The user account ${auto} does not exist in the ${tenant.domain} directory.`);
+  } else {
+    if (params.prompt === "none") {
+      return redirectError("login_required", 50058, "A silent sign-in request was sent but no user is signed in.");
+    }
+    if (req.method !== "POST" || params.username === undefined) return signInForm(app, params);
+    user = findUser(ctx, tenant, params.username, params.password);
+    if (!user) {
+      return signInForm(app, params, "Your account or password is incorrect. If you don't remember your password, reset it now. (AADSTS50126)");
+    }
   }
   const code = `1.AemuC.${randomBytes(48).toString("base64url")}`;
   remember(ctx.stores.codes, code, {

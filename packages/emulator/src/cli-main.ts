@@ -24,6 +24,7 @@ Options:
   --refresh-in <seconds>        send refresh_in with token responses
   --device-code-interval <s>    interval of device-code responses (default 5)
   --arc-key-directory <dir>     where the Arc challenge writes its .key files
+  --auto-sign-in <user|true>    sign this user (true = the default user) in at /authorize without the form
   --max-body-bytes <n>          largest accepted request body (default 1048576)
   --config <file.json>          JSON with any of the options above (camelCase) plus
                                 "applications", "users", "managedIdentities" to register
@@ -67,6 +68,10 @@ export function parseArgs(argv: string[], readFile: (path: string) => string = (
     else if (name === "--json") json = true;
     else if (name === "--host") flags.host = value();
     else if (name === "--arc-key-directory") flags.arcKeyDirectory = value();
+    else if (name === "--auto-sign-in") {
+      const v = value();
+      flags.autoSignIn = v === "true" ? true : v;
+    }
     else if (name === "--config") {
       const file = value();
       let parsed: unknown;

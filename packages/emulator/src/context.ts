@@ -16,6 +16,8 @@ export interface Settings {
   deviceCodeIntervalSeconds: number;
   /** Clock skew allowed when checking assertion `nbf`/`exp`, seconds. */
   clockSkewSeconds: number;
+  /** When set, /authorize signs this user in without showing the form (a browser-less "interactive" flow). */
+  autoSignIn: string | undefined;
 }
 
 export interface AuthorizationCode {
@@ -33,6 +35,8 @@ export interface AuthorizationCode {
 }
 
 export interface RefreshTokenGrant {
+  /** Set by revokeRefreshTokens(). */
+  revoked?: boolean;
   tenantId: string;
   clientId: string;
   user: User;

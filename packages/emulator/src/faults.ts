@@ -3,6 +3,8 @@
 export interface FaultOptions {
   /** A route name ("token", "imds", "appService", …) or an exact request path ("/common/discovery/instance"). */
   route: string;
+  /** Only requests with this form `grant_type` match (e.g. fail only refresh_token redemptions). */
+  grantType?: string;
   /** Answer with this status (with `body`, or an error body shaped like the route's real errors). */
   status?: number;
   /** `Retry-After` header value (seconds or an HTTP date). */
@@ -62,9 +64,12 @@ export class FaultList {
     this.faults.length = 0;
   }
 
-  /** Takes the first fault matching the route name or path, consuming one use. */
-  take(route: string, path: string): FaultOptions | undefined {
-    const index = this.faults.findIndex((f) => f.route === route || f.route === path);
+  /** Takes the first fault matching the route name or path (and grant type, when the fault names one), consuming one use. */
+  take(route: string, path: string, grantType: string | undefined): FaultOptions | undefined {
+    if (this.faults.length === 0) return undefined;
+    const index = this.faults.findIndex(
+      (f) => (f.route === route || f.route === path) && (f.grantType === undefined || f.grantType === grantType),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index] as ActiveFault;
     fault.remaining -= 1;

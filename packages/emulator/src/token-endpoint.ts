@@ -179,6 +179,9 @@ async function refreshToken(ctx: EmulatorContext, req: IncomingRequest, tenant: 
   const client = await authenticateClient(ctx, req, tenant, segment, { confidentialOnly: false });
   const grant = ctx.stores.refreshTokens.get(refresh);
   if (!grant) return fail("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid. The refresh token is not valid.");
+  if (grant.revoked) {
+    return fail("invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.", { suberror: "bad_token" });
+  }
   if (grant.expiresAt <= Date.now()) {
     ctx.stores.refreshTokens.delete(refresh);
     return fail("invalid_grant", 700082, "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90 days.");

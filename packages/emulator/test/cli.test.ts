@@ -12,7 +12,8 @@ describe("parseArgs", () => {
   it("reads flags (both --x v and --x=v) over a JSON config file", () => {
     const file = join(dir, "config.json");
     writeFileSync(file, JSON.stringify({ tokenLifetimeSeconds: 100, port: 1234, users: [{ username: "u@x", password: "p" }] }));
-    const parsed = parseArgs(["--config", file, "--port=0", "--https", "--refresh-in", "50", "--json"]);
+    const parsed = parseArgs(["--config", file, "--port=0", "--https", "--refresh-in", "50", "--json", "--auto-sign-in", "true"]);
+    expect(parsed.config.autoSignIn).toBe(true);
     expect(parsed.json).toBe(true);
     expect(parsed.config).toMatchObject({ tokenLifetimeSeconds: 100, port: 0, https: true, refreshInSeconds: 50 });
     expect(parsed.config.users).toHaveLength(1);

@@ -125,6 +125,32 @@ describe("authorization code + PKCE", () => {
   });
 });
 
+describe("autoSignIn", () => {
+  it("redirects straight back with a code for the configured user, unless prompt=login", async () => {
+    emu.configure({ autoSignIn: true });
+    try {
+      const { verifier, challenge } = pkce();
+      const params = { client_id: emu.defaults.publicApp.clientId, response_type: "code", redirect_uri: REDIRECT, scope: "openid offline_access https://graph.microsoft.com/User.Read", state: "auto", code_challenge: challenge, code_challenge_method: "S256" };
+      const res = await fetch(authorizeUrl(params), { redirect: "manual" });
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get("location") as string);
+      expect(location.searchParams.get("state")).toBe("auto");
+      const tokens = await redeem(location.searchParams.get("code") as string, verifier);
+      expect(decodePayload(tokens.body.access_token as string).oid).toBe(emu.defaults.user.objectId);
+      const login = await fetch(authorizeUrl({ ...params, prompt: "login" }), { redirect: "manual" });
+      expect(login.status).toBe(200);
+      emu.configure({ autoSignIn: "ghost@emulator.onmicrosoft.com" });
+      const ghost = await fetch(authorizeUrl(params), { redirect: "manual" });
+      expect(new URL(ghost.headers.get("location") as string).searchParams.get("error")).toBe("invalid_request");
+      expect(() => emu.configure({ autoSignIn: "" })).toThrow(TypeError);
+    } finally {
+      emu.configure({ autoSignIn: false });
+    }
+    const form = await fetch(authorizeUrl({ client_id: emu.defaults.publicApp.clientId, response_type: "code", redirect_uri: REDIRECT, scope: "openid" }), { redirect: "manual" });
+    expect(form.status).toBe(200);
+  });
+});
+
 describe("refresh token", () => {
   it("rotates: each redemption returns a new refresh token that works", async () => {
     const { code, verifier } = await authorizationCode();
@@ -141,6 +167,23 @@ describe("refresh token", () => {
     expect(other.body).toMatchObject({ error: "invalid_grant", error_codes: [70000] });
     const garbage = await postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "refresh_token", refresh_token: "garbage" });
     expect(garbage.body).toMatchObject({ error: "invalid_grant", error_codes: [9002313] });
+  });
+});
+
+describe("refresh-token revocation and grant-specific faults", () => {
+  it("fails a revoked refresh token with 50173, and a fault can target one grant type", async () => {
+    const { code, verifier } = await authorizationCode();
+    const rt = (await redeem(code, verifier)).body.refresh_token as string;
+    const refresh = () => postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "refresh_token", refresh_token: rt });
+    emu.fault({ route: "token", grantType: "refresh_token", entraError: { error: "interaction_required", code: 50076 } });
+    const password = await postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "password", username: emu.defaults.user.username, password: emu.defaults.user.password, scope: "openid" });
+    expect(password.status).toBe(200);
+    expect((await refresh()).body.error_codes).toEqual([50076]);
+    expect((await refresh()).status).toBe(200);
+    expect(emu.revokeRefreshTokens("nobody@example.com")).toBe(0);
+    expect(emu.revokeRefreshTokens(emu.defaults.user.username)).toBeGreaterThan(0);
+    const revoked = await refresh();
+    expect(revoked.body).toMatchObject({ error: "invalid_grant", error_codes: [50173], suberror: "bad_token" });
   });
 });
 
@@ -185,9 +228,16 @@ describe("device code", () => {
   const poll = (deviceCode: string) => postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: deviceCode });
 
   it("returns the device authorization response, pends, slows down, then succeeds after approval", async () => {
-    const { status, body } = await start();
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ expires_in: 900, interval: 1, verification_uri: `${emu.url}/devicelogin` });
+    emu.configure({ deviceCodeIntervalSeconds: 10 }); // polls 0.5 × 10 s apart would be needed to avoid slow_down
+    let body: Record<string, unknown>;
+    try {
+      const started = await start();
+      expect(started.status).toBe(200);
+      body = started.body;
+    } finally {
+      emu.configure({ deviceCodeIntervalSeconds: 1 });
+    }
+    expect(body).toMatchObject({ expires_in: 900, interval: 10, verification_uri: `${emu.url}/devicelogin` });
     expect(body.user_code).toMatch(/^[A-Z0-9]{9}$/);
     expect(body.message).toContain(body.user_code as string);
     expect(body).not.toHaveProperty("verification_uri_complete");
@@ -195,7 +245,6 @@ describe("device code", () => {
     expect((await poll(deviceCode)).body).toMatchObject({ error: "authorization_pending", error_codes: [70016] });
     expect((await poll(deviceCode)).body.error).toBe("slow_down");
     emu.approveDeviceCode(body.user_code as string);
-    await new Promise((r) => setTimeout(r, 600));
     const done = await poll(deviceCode);
     expect(done.status).toBe(200);
     expect(decodePayload(done.body.access_token as string).oid).toBe(emu.defaults.user.objectId);
