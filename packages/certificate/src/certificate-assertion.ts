@@ -9,7 +9,6 @@
 import { InvalidArgumentError, getLogger } from "@id/core";
 import { CLIENT_ASSERTION_TYPE } from "@id/entra";
 import type { ClientAuthentication } from "@id/entra";
-import { SignJWT } from "jose";
 import { bufferSource } from "./der.js";
 import { prepareSource } from "./certificate-source.js";
 import type { CertificateSource, LoadedCertificate } from "./certificate-source.js";
@@ -43,6 +42,12 @@ export interface CertificateAuthenticator {
 
 const logger = getLogger("certificate");
 
+interface Signer {
+  loaded: LoadedCertificate;
+  key: CryptoKey;
+  SignJWT: typeof import("jose").SignJWT;
+}
+
 /**
  * Validates the certificate source (in-memory PEM is parsed now: a `TypeError` for a malformed PEM, a
  * missing key or a non-RSA key) and returns an authenticator that signs assertions with it.
@@ -58,11 +63,12 @@ export function createCertificateAuthenticator(source: CertificateSource, option
   }
   const sendChain = options.sendCertificateChain === true;
   const prepared = prepareSource(source, credentialName);
-  let signer: Promise<{ loaded: LoadedCertificate; key: CryptoKey }> | undefined;
+  let signer: Promise<Signer> | undefined;
 
-  function ready(): Promise<{ loaded: LoadedCertificate; key: CryptoKey }> {
+  function ready(): Promise<Signer> {
     signer ??= (async () => {
-      const loaded = await prepared.load();
+      // jose is loaded on first use: importing this package costs no jose module graph (~30 ms cold).
+      const [loaded, { SignJWT }] = await Promise.all([prepared.load(), import("jose")]);
       const key = await globalThis.crypto.subtle.importKey(
         "pkcs8",
         bufferSource(loaded.pkcs8),
@@ -74,7 +80,7 @@ export function createCertificateAuthenticator(source: CertificateSource, option
         logger.warning(`${credentialName}: the certificate ${loaded.thumbprintSha1} expired on ${new Date(loaded.notAfter).toISOString()}; Entra will refuse it.`);
       }
       logger.info(`${credentialName}: using certificate ${loaded.thumbprintSha1} (${algorithm}${sendChain ? ", with x5c" : ""}).`);
-      return { loaded, key };
+      return { loaded, key, SignJWT };
     })().catch((error: unknown) => {
       signer = undefined;
       throw error;
@@ -91,7 +97,7 @@ export function createCertificateAuthenticator(source: CertificateSource, option
       return { sha1: loaded.thumbprintSha1, sha256: loaded.thumbprintSha256 };
     },
     async authenticate({ tokenEndpoint }: { tokenEndpoint: string }) {
-      const { loaded, key } = await ready();
+      const { loaded, key, SignJWT } = await ready();
       const header: Record<string, unknown> & { alg: string } = { alg: algorithm, typ: "JWT" };
       if (algorithm === "PS256") header["x5t#S256"] = loaded.x5tS256;
       else header["x5t"] = loaded.x5t;
