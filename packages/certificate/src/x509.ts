@@ -4,6 +4,7 @@
  * validity end (to warn about an expired certificate). Private to this package.
  */
 import { DerError, TAG, children, content, expect, oid, readNode, readRoot, sequence, unsignedInteger } from "./der.js";
+import type { DerNode } from "./der.js";
 
 export const OID = {
   rsaEncryption: "1.2.840.113549.1.1.1",
@@ -49,13 +50,10 @@ export interface ParsedX509 {
 export function parseX509(der: Uint8Array): ParsedX509 {
   const certificate = sequence(readRoot(der), "a certificate SEQUENCE");
   const tbs = sequence(certificate[0], "a TBSCertificate");
-  let index = tbs[0]?.tag === 0xa0 ? 1 : 0; // [0] EXPLICIT version
-  index += 2; // serialNumber, signature
-  index += 1; // issuer
-  const validity = sequence(tbs[index], "a Validity");
-  index += 1;
-  index += 1; // subject
-  const spki = sequence(tbs[index], "a SubjectPublicKeyInfo");
+  // TBSCertificate: [0] version (optional), serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, …
+  const first = tbs[0]?.tag === 0xa0 ? 1 : 0;
+  const validity = sequence(tbs[first + 3], "a Validity");
+  const spki = sequence(tbs[first + 5], "a SubjectPublicKeyInfo");
   const algorithm = oid(sequence(spki[0], "an AlgorithmIdentifier")[0]);
   let modulus: Uint8Array | undefined;
   if (algorithm === OID.rsaEncryption) {
@@ -67,9 +65,10 @@ export function parseX509(der: Uint8Array): ParsedX509 {
   return { der, keyAlgorithm: algorithm, modulus, notAfter: parseTime(validity[1]) };
 }
 
-function parseTime(node: { tag: number } | undefined): number | undefined {
+/** UTCTime (0x17) or GeneralizedTime (0x18), `…Z` form, to epoch milliseconds. */
+function parseTime(node: DerNode | undefined): number | undefined {
   if (node === undefined || (node.tag !== 0x17 && node.tag !== 0x18)) return undefined;
-  const text = new TextDecoder().decode(content(node as Parameters<typeof content>[0]));
+  const text = new TextDecoder().decode(content(node));
   const match = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!match) return undefined;
   let year = Number(match[1]);
