@@ -36,6 +36,7 @@ describe("certificate sources", () => {
     ["a PKCS#12 file (3DES, SHA-1 MAC)", { certificatePath: fixture("rsa-3des.pfx"), certificatePassword: PASSWORD }],
     ["a legacy PKCS#12 file (RC2-40 certificates, 3DES key)", { certificatePath: fixture("rsa-rc2.pfx"), certificatePassword: PASSWORD }],
     ["PKCS#12 bytes without a password", { certificate: bytes("rsa-nopassword.pfx") }],
+    ["a base64 PKCS#12 string (a Key Vault certificate secret)", { certificate: Buffer.from(bytes("rsa-aes.pfx")).toString("base64"), certificatePassword: PASSWORD }],
   ])("reads %s with the same thumbprints as openssl", async (_, source) => {
     const loaded = await load(source as CertificateSource);
     expect(loaded.thumbprintSha1).toBe(rsaSha1);
@@ -94,7 +95,7 @@ describe("certificate sources", () => {
 
     it("text that is not PEM", () => {
       expect(() => prepareSource({ certificate: "hello" }, "TestCredential")).toThrow(
-        expect.objectContaining({ code: "invalid_certificate", message: expect.stringContaining("not PEM") }),
+        expect.objectContaining({ code: "invalid_certificate", message: expect.stringContaining("neither PEM text nor a base64 PKCS#12") }),
       );
     });
 

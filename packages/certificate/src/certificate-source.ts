@@ -8,7 +8,7 @@
 import { CredentialUnavailableError, InvalidArgumentError, sha256Hex } from "@id/core";
 import { DerError, bufferSource, equalBytes } from "./der.js";
 import { importNodeBuiltin } from "./node-builtin.js";
-import { base64Url, bytesToBase64, looksLikePem, parsePem, PemError } from "./pem.js";
+import { base64ToBytes, base64Url, bytesToBase64, looksLikePem, parsePem, PemError } from "./pem.js";
 import type { PemBlock } from "./pem.js";
 import {
   KeyTypeError,
@@ -27,7 +27,7 @@ import type { ParsedX509 } from "./x509.js";
 export interface CertificateSource {
   /** Path of a PEM file (certificate + private key) or a PKCS#12 / PFX file. */
   certificatePath?: string | undefined;
-  /** PEM text (certificate + private key), or the bytes of a PEM or PKCS#12 / PFX file. */
+  /** PEM text (certificate + private key), a base64 PKCS#12 (as Key Vault returns it), or the bytes of a PEM or PKCS#12 / PFX file. */
   certificate?: string | Uint8Array | undefined;
   /** Password of an encrypted PKCS#8 key or of a PKCS#12 file. */
   certificatePassword?: string | undefined;
@@ -190,13 +190,21 @@ export function prepareSource(input: CertificateSource, credentialName: string):
     );
   }
   let early: PemContents | undefined;
+  if (typeof certificate === "string" && !looksLikePem(certificate)) {
+    // A base64 PKCS#12 (what Key Vault returns as the secret of a PFX-backed certificate).
+    const pfx = decodeBase64Pkcs12(certificate);
+    if (pfx !== undefined) {
+      source.certificate = pfx;
+      return prepareSource(source, credentialName);
+    }
+  }
   if (typeof certificate === "string" || (certificate instanceof Uint8Array && looksLikePemBytes(certificate))) {
     const text = typeof certificate === "string" ? certificate : new TextDecoder().decode(certificate);
     if (!looksLikePem(text)) {
       throw invalid(
         credentialName,
         source,
-        `is not PEM text. Pass the PEM contents (with "-----BEGIN CERTIFICATE-----"), or a PKCS#12 file's bytes as a Uint8Array, or "certificatePath".`,
+        `is neither PEM text nor a base64 PKCS#12. Pass the PEM contents (with "-----BEGIN CERTIFICATE-----"), a PKCS#12 file's bytes (Uint8Array) or base64, or "certificatePath".`,
       );
     }
     try {
@@ -267,6 +275,14 @@ export function prepareSource(input: CertificateSource, credentialName: string):
       return pending;
     },
   };
+}
+
+/** The bytes of a base64 string that decodes to a DER SEQUENCE (a PKCS#12), else undefined. */
+function decodeBase64Pkcs12(text: string): Uint8Array | undefined {
+  const compact = text.replace(/\s+/g, "");
+  if (compact.length < 64 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  const bytes = base64ToBytes(compact);
+  return bytes[0] === 0x30 ? bytes : undefined;
 }
 
 function looksLikePemBytes(bytes: Uint8Array): boolean {
