@@ -24,7 +24,7 @@ export interface ClientCertificatePEMCertificatePath {
 
 /** `{ certificate }`: the certificate's contents. */
 export interface ClientCertificatePEMCertificate {
-  /** PEM text (certificate + private key), or the bytes of a PEM or PKCS#12 file. */
+  /** PEM text (certificate + private key), a base64 PKCS#12 (a Key Vault certificate secret), or the bytes of a PEM or PKCS#12 file. */
   certificate: string | Uint8Array;
   /** Password of an encrypted private key or of the PKCS#12 file. */
   certificatePassword?: string;
