@@ -57,7 +57,7 @@ export interface OnBehalfOfCredentialSecretOptions extends OnBehalfOfCredentialB
 export interface OnBehalfOfCredentialCertificateOptions extends OnBehalfOfCredentialBaseOptions {
   /** Path of a PEM (certificate + private key) or PKCS#12 file. */
   certificatePath?: string;
-  /** PEM text, or the bytes of a PEM or PKCS#12 file (instead of `certificatePath`). */
+  /** PEM text, a base64 PKCS#12, or the bytes of a PEM or PKCS#12 file (instead of `certificatePath`). */
   certificate?: string | Uint8Array;
   /** Password of an encrypted key or of the PKCS#12 file. */
   certificatePassword?: string;
