@@ -245,8 +245,15 @@ export class Directory {
   }
 
   registerManagedIdentity(options: RegisterManagedIdentityOptions = {}, systemAssigned = false): ManagedIdentity {
+    if (options === null || typeof options !== "object") throw new TypeError("registerManagedIdentity: options must be an object");
     const clientId = (options.clientId ?? randomUUID()).toLowerCase();
     const objectId = (options.objectId ?? randomUUID()).toLowerCase();
+    if (!isGuid(clientId) || !isGuid(objectId)) {
+      throw new TypeError("registerManagedIdentity: clientId and objectId must be GUIDs");
+    }
+    if (options.resourceId !== undefined && !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/.+/i.test(options.resourceId)) {
+      throw new TypeError("registerManagedIdentity: resourceId must be an ARM id (/subscriptions/…/resourceGroups/…/providers/…)");
+    }
     const name = `id-${clientId.slice(0, 8)}`;
     const identity: ManagedIdentity = {
       clientId,

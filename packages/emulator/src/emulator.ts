@@ -150,6 +150,16 @@ class EmulatorServer implements Emulator {
     if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
       throw new TypeError('startEmulator: "host" must be a non-empty string');
     }
+    if (options.tls !== undefined) {
+      const tls = options.tls;
+      if (tls === null || typeof tls !== "object" || typeof tls.certPem !== "string" || typeof tls.keyPem !== "string") {
+        throw new TypeError('startEmulator: "tls" must be { certPem, keyPem, caPem? } with PEM strings');
+      }
+      if (options.https !== true) throw new TypeError('startEmulator: "tls" needs "https: true"');
+    }
+    if (options.autoSignIn !== undefined && options.autoSignIn !== true && options.autoSignIn !== false && (typeof options.autoSignIn !== "string" || options.autoSignIn === "")) {
+      throw new TypeError('startEmulator: "autoSignIn" must be a username, true (the default user) or false');
+    }
     this.workDirectory = mkdtempSync(join(tmpdir(), "id-emulator-"));
     if (options.arcKeyDirectory !== undefined) {
       if (typeof options.arcKeyDirectory !== "string" || options.arcKeyDirectory === "") {
