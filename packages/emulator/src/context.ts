@@ -10,6 +10,8 @@ import type { TokenIssuer } from "./tokens.js";
 export interface Settings {
   tokenLifetimeSeconds: number;
   refreshInSeconds: number | undefined;
+  caeTokenLifetimeSeconds: number | undefined;
+  caeRefreshInSeconds: number | undefined;
   /** Reject a client assertion whose `jti` was already used (MSAL reuses assertions, so off by default). */
   rejectReplayedAssertions: boolean;
   /** `interval` of device-code responses, seconds. */

@@ -136,6 +136,9 @@ class EmulatorServer implements Emulator {
     this.settings = {
       tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true),
       refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true),
+      caeTokenLifetimeSeconds:
+        options.caeTokenLifetimeSeconds === undefined ? undefined : positiveInteger("caeTokenLifetimeSeconds", options.caeTokenLifetimeSeconds, true),
+      caeRefreshInSeconds: options.caeRefreshInSeconds === undefined ? undefined : positiveInteger("caeRefreshInSeconds", options.caeRefreshInSeconds, true),
       rejectReplayedAssertions: options.rejectReplayedAssertions === true,
       deviceCodeIntervalSeconds:
         options.deviceCodeIntervalSeconds === undefined ? 5 : positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true),
@@ -551,6 +554,14 @@ class EmulatorServer implements Emulator {
     if (options.tokenLifetimeSeconds !== undefined) this.settings.tokenLifetimeSeconds = positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true);
     if (options.refreshInSeconds !== undefined) {
       this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true);
+    }
+    if (options.caeTokenLifetimeSeconds !== undefined) {
+      this.settings.caeTokenLifetimeSeconds =
+        options.caeTokenLifetimeSeconds === null ? undefined : positiveInteger("caeTokenLifetimeSeconds", options.caeTokenLifetimeSeconds, true);
+    }
+    if (options.caeRefreshInSeconds !== undefined) {
+      this.settings.caeRefreshInSeconds =
+        options.caeRefreshInSeconds === null ? undefined : positiveInteger("caeRefreshInSeconds", options.caeRefreshInSeconds, true);
     }
     if (options.rejectReplayedAssertions !== undefined) this.settings.rejectReplayedAssertions = options.rejectReplayedAssertions === true;
     if (options.deviceCodeIntervalSeconds !== undefined) {

@@ -65,6 +65,22 @@ describe("client credentials with a secret", () => {
     expect(claims).not.toHaveProperty("xms_cc");
   });
 
+  it("gives CAE requests (cp1) their own lifetime and refresh_in when configured", async () => {
+    emu.configure({ caeTokenLifetimeSeconds: 86399, caeRefreshInSeconds: 43200 });
+    try {
+      const claims = JSON.stringify({ access_token: { xms_cc: { values: ["cp1"] } } });
+      const cae = await postForm(emu.tokenEndpoint(), secretForm({ claims }));
+      expect(cae.body).toMatchObject({ expires_in: 86399, ext_expires_in: 86399, refresh_in: 43200 });
+      const t = decodePayload(cae.body.access_token as string);
+      expect((t.exp as number) - (t.iat as number)).toBe(86399);
+      const plain = await postForm(emu.tokenEndpoint(), secretForm());
+      expect(plain.body.expires_in).toBe(3599);
+      expect(plain.body).not.toHaveProperty("refresh_in");
+    } finally {
+      emu.configure({ caeTokenLifetimeSeconds: null, caeRefreshInSeconds: null });
+    }
+  });
+
   it("issues already-expired tokens with tokenLifetimeSeconds 0 and echoes client-request-id", async () => {
     emu.configure({ tokenLifetimeSeconds: 0 });
     try {
