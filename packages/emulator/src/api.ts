@@ -175,5 +175,10 @@ export interface Emulator {
    * Returns how many were revoked.
    */
   revokeRefreshTokens(username?: string): number;
+  /**
+   * Creates a new signing key: tokens issued from now on use it; the JWKS lists it first and keeps the previous
+   * key (which still verifies) until the next rotation. Resolves with the new key's kid.
+   */
+  rotateSigningKey(): Promise<{ kid: string }>;
   close(): Promise<void>;
 }

@@ -250,7 +250,8 @@ async function verifyClientAssertion(
       verified = false;
     }
   } else if (ctx.ownIssuers().includes(issuer)) {
-    verified = alg === "RS256" && verifySignature(jwt, ctx.key.publicKey, "RS256");
+    const key = ctx.key.publicKeyFor(jwt.header.kid);
+    verified = alg === "RS256" && key !== undefined && verifySignature(jwt, key, "RS256");
   }
   if (!verified) fail("invalid_client", 700027, "Client assertion failed signature validation. [Reason - The federated assertion's signature does not verify with the issuer's keys.]");
   checkTimes(ctx, jwt.payload);

@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Directory, User } from "./directory.js";
-import type { SigningKey } from "./keys.js";
+import type { KeyRing } from "./keys.js";
 import type { TokenIssuer } from "./tokens.js";
 
 export interface Settings {
@@ -73,7 +73,7 @@ export interface Stores {
 
 export interface EmulatorContext {
   directory: Directory;
-  key: SigningKey;
+  key: KeyRing;
   tokens: TokenIssuer;
   settings: Settings;
   stores: Stores;

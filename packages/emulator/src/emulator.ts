@@ -36,7 +36,7 @@ import {
 import { TOOL_CLIENT_IDS, writeDeveloperTools, type DeveloperTools, type DeveloperToolsOptions } from "./developer-tools.js";
 import { EntraErrorSignal, entraError, entraErrorBody } from "./entra-error.js";
 import { FaultList, type FaultOptions } from "./faults.js";
-import { generateRsaKeyPair, SigningKey, type KeyPair } from "./keys.js";
+import { generateRsaKeyPair, KeyRing, SigningKey, type KeyPair } from "./keys.js";
 import {
   appService,
   arc,
@@ -125,7 +125,7 @@ class EmulatorServer implements Emulator {
   private ctx!: EmulatorContext;
   private sfCtx!: EmulatorContext;
   private plainCtx!: EmulatorContext;
-  private key!: SigningKey;
+  private key!: KeyRing;
   private defaultUser!: User;
   private closed = false;
   private pendingAutoSignIn: string | boolean | undefined;
@@ -185,7 +185,7 @@ class EmulatorServer implements Emulator {
       generateRsaKeyPair(),
       needCa ? generateRsaKeyPair() : Promise.resolve(undefined),
     ]);
-    this.key = new SigningKey(signing);
+    this.key = new KeyRing(new SigningKey(signing));
     const host = this.options.host ?? "127.0.0.1";
 
     // Main listener.
@@ -694,6 +694,11 @@ class EmulatorServer implements Emulator {
       options.scopes ?? ["access_as_user"],
       { cp1: false, appidacr: "0" },
     );
+  }
+
+  async rotateSigningKey(): Promise<{ kid: string }> {
+    this.key.rotate(new SigningKey(await generateRsaKeyPair()));
+    return { kid: this.key.kid };
   }
 
   revokeRefreshTokens(username?: string): number {

@@ -204,7 +204,8 @@ async function onBehalfOf(ctx: EmulatorContext, req: IncomingRequest, tenant: Te
   const client = await authenticateClient(ctx, req, tenant, segment, { confidentialOnly: true });
   const jwt = decodeJwt(assertion);
   if (!jwt) return fail("invalid_grant", 50027, "JWT token is invalid or malformed.");
-  if (jwt.header.alg !== "RS256" || !verifySignature(jwt, ctx.key.publicKey, "RS256")) {
+  const key = ctx.key.publicKeyFor(jwt.header.kid);
+  if (jwt.header.alg !== "RS256" || key === undefined || !verifySignature(jwt, key, "RS256")) {
     return fail("invalid_grant", 50013, "Assertion failed signature validation. [Reason - The key was not found., The assertion was not issued by this tenant's token service.]");
   }
   const exp = numericClaim(jwt.payload, "exp");

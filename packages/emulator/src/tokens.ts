@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Application, ManagedIdentity, User } from "./directory.js";
 import { fail } from "./entra-error.js";
-import type { SigningKey } from "./keys.js";
+import type { KeyRing } from "./keys.js";
 
 export interface TokenSettings {
   /** expires_in of issued tokens, seconds. */
@@ -69,7 +69,7 @@ function times(lifetime: number): Times {
 
 export class TokenIssuer {
   constructor(
-    private readonly key: SigningKey,
+    private readonly key: KeyRing,
     private readonly settings: TokenSettings,
     private readonly issuerOf: (tenantId: string) => string,
   ) {}
