@@ -21,6 +21,10 @@ export interface EmulatorOptions {
   tokenLifetimeSeconds?: number;
   /** When set, token responses carry refresh_in (seconds). */
   refreshInSeconds?: number;
+  /** Lifetime of CAE tokens (requests whose claims declare cp1), seconds; default tokenLifetimeSeconds. */
+  caeTokenLifetimeSeconds?: number;
+  /** refresh_in of CAE token responses, seconds; default refreshInSeconds. */
+  caeRefreshInSeconds?: number;
   /** Directory where the Arc 401 challenge writes its .key files; default: a temporary directory. */
   arcKeyDirectory?: string;
   /** Largest request body accepted, bytes, default 1 MiB; larger bodies get 413. */
@@ -46,6 +50,10 @@ export interface ConfigureOptions {
   tokenLifetimeSeconds?: number;
   /** Seconds, or null to stop sending refresh_in. */
   refreshInSeconds?: number | null;
+  /** Seconds, or null to use tokenLifetimeSeconds. */
+  caeTokenLifetimeSeconds?: number | null;
+  /** Seconds, or null to use refreshInSeconds. */
+  caeRefreshInSeconds?: number | null;
   rejectReplayedAssertions?: boolean;
   deviceCodeIntervalSeconds?: number;
 }
@@ -167,5 +175,10 @@ export interface Emulator {
    * Returns how many were revoked.
    */
   revokeRefreshTokens(username?: string): number;
+  /**
+   * Creates a new signing key: tokens issued from now on use it; the JWKS lists it first and keeps the previous
+   * key (which still verifies) until the next rotation. Resolves with the new key's kid.
+   */
+  rotateSigningKey(): Promise<{ kid: string }>;
   close(): Promise<void>;
 }

@@ -36,7 +36,7 @@ import {
 import { TOOL_CLIENT_IDS, writeDeveloperTools, type DeveloperTools, type DeveloperToolsOptions } from "./developer-tools.js";
 import { EntraErrorSignal, entraError, entraErrorBody } from "./entra-error.js";
 import { FaultList, type FaultOptions } from "./faults.js";
-import { generateRsaKeyPair, SigningKey, type KeyPair } from "./keys.js";
+import { generateRsaKeyPair, KeyRing, SigningKey, type KeyPair } from "./keys.js";
 import {
   appService,
   arc,
@@ -125,7 +125,7 @@ class EmulatorServer implements Emulator {
   private ctx!: EmulatorContext;
   private sfCtx!: EmulatorContext;
   private plainCtx!: EmulatorContext;
-  private key!: SigningKey;
+  private key!: KeyRing;
   private defaultUser!: User;
   private closed = false;
   private pendingAutoSignIn: string | boolean | undefined;
@@ -136,6 +136,9 @@ class EmulatorServer implements Emulator {
     this.settings = {
       tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true),
       refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true),
+      caeTokenLifetimeSeconds:
+        options.caeTokenLifetimeSeconds === undefined ? undefined : positiveInteger("caeTokenLifetimeSeconds", options.caeTokenLifetimeSeconds, true),
+      caeRefreshInSeconds: options.caeRefreshInSeconds === undefined ? undefined : positiveInteger("caeRefreshInSeconds", options.caeRefreshInSeconds, true),
       rejectReplayedAssertions: options.rejectReplayedAssertions === true,
       deviceCodeIntervalSeconds:
         options.deviceCodeIntervalSeconds === undefined ? 5 : positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true),
@@ -149,6 +152,16 @@ class EmulatorServer implements Emulator {
     }
     if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
       throw new TypeError('startEmulator: "host" must be a non-empty string');
+    }
+    if (options.tls !== undefined) {
+      const tls = options.tls;
+      if (tls === null || typeof tls !== "object" || typeof tls.certPem !== "string" || typeof tls.keyPem !== "string") {
+        throw new TypeError('startEmulator: "tls" must be { certPem, keyPem, caPem? } with PEM strings');
+      }
+      if (options.https !== true) throw new TypeError('startEmulator: "tls" needs "https: true"');
+    }
+    if (options.autoSignIn !== undefined && options.autoSignIn !== true && options.autoSignIn !== false && (typeof options.autoSignIn !== "string" || options.autoSignIn === "")) {
+      throw new TypeError('startEmulator: "autoSignIn" must be a username, true (the default user) or false');
     }
     this.workDirectory = mkdtempSync(join(tmpdir(), "id-emulator-"));
     if (options.arcKeyDirectory !== undefined) {
@@ -172,7 +185,7 @@ class EmulatorServer implements Emulator {
       generateRsaKeyPair(),
       needCa ? generateRsaKeyPair() : Promise.resolve(undefined),
     ]);
-    this.key = new SigningKey(signing);
+    this.key = new KeyRing(new SigningKey(signing));
     const host = this.options.host ?? "127.0.0.1";
 
     // Main listener.
@@ -542,6 +555,14 @@ class EmulatorServer implements Emulator {
     if (options.refreshInSeconds !== undefined) {
       this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true);
     }
+    if (options.caeTokenLifetimeSeconds !== undefined) {
+      this.settings.caeTokenLifetimeSeconds =
+        options.caeTokenLifetimeSeconds === null ? undefined : positiveInteger("caeTokenLifetimeSeconds", options.caeTokenLifetimeSeconds, true);
+    }
+    if (options.caeRefreshInSeconds !== undefined) {
+      this.settings.caeRefreshInSeconds =
+        options.caeRefreshInSeconds === null ? undefined : positiveInteger("caeRefreshInSeconds", options.caeRefreshInSeconds, true);
+    }
     if (options.rejectReplayedAssertions !== undefined) this.settings.rejectReplayedAssertions = options.rejectReplayedAssertions === true;
     if (options.deviceCodeIntervalSeconds !== undefined) {
       this.settings.deviceCodeIntervalSeconds = positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true);
@@ -673,6 +694,11 @@ class EmulatorServer implements Emulator {
       options.scopes ?? ["access_as_user"],
       { cp1: false, appidacr: "0" },
     );
+  }
+
+  async rotateSigningKey(): Promise<{ kid: string }> {
+    this.key.rotate(new SigningKey(await generateRsaKeyPair()));
+    return { kid: this.key.kid };
   }
 
   revokeRefreshTokens(username?: string): number {
