@@ -2,6 +2,7 @@
  * Client authentication at the token endpoint (protocols.md §1.2, §1.5–1.7): client_secret in the body or
  * HTTP Basic, certificate assertions (RS256 + x5t, PS256 + x5t#S256, optional x5c) and federated assertions.
  */
+import { X509Certificate, createHash } from "node:crypto";
 import { createLocalJWKSet, compactVerify } from "jose";
 import type { Application, RegisteredCertificate, Tenant } from "./directory.js";
 import { fail } from "./entra-error.js";
@@ -190,7 +191,9 @@ async function verifyClientAssertion(
     if (alg !== "RS256" && alg !== "PS256") {
       fail("invalid_client", 5002738, `Invalid JWT token. '${String(alg)}' is not a supported signature algorithm. Supported algorithms: RS256, PS256.`);
     }
-    const { certificate, presented } = findCertificate(app, jwt);
+    const found = findCertificate(app, jwt);
+    const { presented } = found;
+    const certificate = found.certificate ?? subjectNameIssuerCertificate(app, jwt);
     if (!certificate) {
       fail(
         "invalid_client",
@@ -247,9 +250,63 @@ async function verifyClientAssertion(
       verified = false;
     }
   } else if (ctx.ownIssuers().includes(issuer)) {
-    verified = alg === "RS256" && verifySignature(jwt, ctx.key.publicKey, "RS256");
+    const key = ctx.key.publicKeyFor(jwt.header.kid);
+    verified = alg === "RS256" && key !== undefined && verifySignature(jwt, key, "RS256");
   }
   if (!verified) fail("invalid_client", 700027, "Client assertion failed signature validation. [Reason - The federated assertion's signature does not verify with the issuer's keys.]");
   checkTimes(ctx, jwt.payload);
   return "federated";
+}
+
+/**
+ * Subject name + issuer trust (protocols.md §1.6, "SNI"): the assertion's x5c leaf, chained through the other
+ * x5c entries to a trusted issuer, with the configured subject CN. Returns the leaf as a registered certificate.
+ */
+function subjectNameIssuerCertificate(app: Application, jwt: DecodedJwt): RegisteredCertificate | undefined {
+  const x5c = jwt.header.x5c;
+  if (app.trustedSubjects.length === 0 || !Array.isArray(x5c) || x5c.length === 0) return undefined;
+  let chain: X509Certificate[];
+  try {
+    chain = x5c.map((entry) => {
+      if (typeof entry !== "string") throw new TypeError("x5c entries must be strings");
+      return new X509Certificate(Buffer.from(entry, "base64"));
+    });
+  } catch {
+    return fail("invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - The x5c header does not hold base64 DER certificates.]");
+  }
+  const leaf = chain[0] as X509Certificate;
+  const now = Date.now();
+  if (Date.parse(leaf.validFrom) > now || Date.parse(leaf.validTo) < now) {
+    return fail("invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - The x5c leaf certificate is outside its validity period.]");
+  }
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(leaf.subject)?.[1];
+  const trusted = app.trustedSubjects.filter((t) => t.subject === cn);
+  if (trusted.length === 0) {
+    return fail("invalid_client", 700030, `Certificate with subject name '${cn ?? ""}' is not authorized for the application '${app.clientId}'.`);
+  }
+  const issuers = trusted.flatMap((t) => t.issuers);
+  let current = leaf;
+  for (let depth = 0; depth < 5; depth++) {
+    if (issuers.some((issuer) => current.checkIssued(issuer) && current.verify(issuer.publicKey))) {
+      const sha1 = createHash("sha1").update(leaf.raw).digest();
+      const sha256 = createHash("sha256").update(leaf.raw).digest();
+      const header = jwt.header;
+      if ((typeof header.x5t === "string" && header.x5t !== sha1.toString("base64url")) || (typeof header["x5t#S256"] === "string" && header["x5t#S256"] !== sha256.toString("base64url"))) {
+        return fail("invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - The thumbprint does not match the x5c leaf certificate.]");
+      }
+      return {
+        pem: leaf.toString(),
+        publicKey: leaf.publicKey,
+        x5t: sha1.toString("base64url"),
+        x5tS256: sha256.toString("base64url"),
+        thumbprintSha1: sha1.toString("hex").toUpperCase(),
+        thumbprintSha256: sha256.toString("hex").toUpperCase(),
+        derBase64: leaf.raw.toString("base64"),
+      };
+    }
+    const next = chain.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!next) break;
+    current = next;
+  }
+  return fail("invalid_client", 700030, `Certificate with subject name '${cn ?? ""}' was not issued by a trusted issuer for the application '${app.clientId}'.`);
 }

@@ -4,12 +4,14 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Directory, User } from "./directory.js";
-import type { SigningKey } from "./keys.js";
+import type { KeyRing } from "./keys.js";
 import type { TokenIssuer } from "./tokens.js";
 
 export interface Settings {
   tokenLifetimeSeconds: number;
   refreshInSeconds: number | undefined;
+  caeTokenLifetimeSeconds: number | undefined;
+  caeRefreshInSeconds: number | undefined;
   /** Reject a client assertion whose `jti` was already used (MSAL reuses assertions, so off by default). */
   rejectReplayedAssertions: boolean;
   /** `interval` of device-code responses, seconds. */
@@ -71,7 +73,7 @@ export interface Stores {
 
 export interface EmulatorContext {
   directory: Directory;
-  key: SigningKey;
+  key: KeyRing;
   tokens: TokenIssuer;
   settings: Settings;
   stores: Stores;

@@ -33,6 +33,11 @@ export interface RegisterApplicationOptions {
   publicClient?: boolean;
   /** Federated identity credentials (workload identity, pipelines, any OIDC issuer). */
   federatedCredentials?: FederatedCredential[];
+  /**
+   * Subject name + issuer ("SNI") certificate trust: a certificate that is not registered by thumbprint is
+   * accepted when the assertion's `x5c` chain leads to one of `issuerPems` and the leaf's CN equals `subject`.
+   */
+  trustedSubjects?: Array<{ subject: string; issuerPems: string[] }>;
   /** Display name (shown on the sign-in page). */
   displayName?: string;
 }
@@ -60,6 +65,7 @@ export interface Application {
   redirectUris: string[];
   publicClient: boolean;
   federatedCredentials: FederatedCredential[];
+  trustedSubjects: Array<{ subject: string; issuers: X509Certificate[] }>;
 }
 
 export interface RegisteredApplication {
@@ -202,8 +208,14 @@ export class Directory {
       }
       return { ...f, audience: f.audience ?? "api://AzureADTokenExchange" };
     });
+    const trustedSubjects = (options.trustedSubjects ?? []).map((t) => {
+      if (!t || typeof t.subject !== "string" || t.subject === "" || !Array.isArray(t.issuerPems) || t.issuerPems.length === 0) {
+        throw new TypeError("registerApplication: trustedSubjects need a subject and issuerPems");
+      }
+      return { subject: t.subject, issuers: t.issuerPems.map((pem) => new X509Certificate(pem)) };
+    });
     const publicClient = options.publicClient === true;
-    if (!publicClient && secrets.length === 0 && certificates.length === 0 && federatedCredentials.length === 0) {
+    if (!publicClient && secrets.length === 0 && certificates.length === 0 && federatedCredentials.length === 0 && trustedSubjects.length === 0) {
       secrets.push(newSecret());
     }
     const app: Application = {
@@ -216,6 +228,7 @@ export class Directory {
       redirectUris: [...(options.redirectUris ?? [])],
       publicClient,
       federatedCredentials,
+      trustedSubjects,
     };
     tenant.apps.set(clientId, app);
     return app;
@@ -245,8 +258,15 @@ export class Directory {
   }
 
   registerManagedIdentity(options: RegisterManagedIdentityOptions = {}, systemAssigned = false): ManagedIdentity {
+    if (options === null || typeof options !== "object") throw new TypeError("registerManagedIdentity: options must be an object");
     const clientId = (options.clientId ?? randomUUID()).toLowerCase();
     const objectId = (options.objectId ?? randomUUID()).toLowerCase();
+    if (!isGuid(clientId) || !isGuid(objectId)) {
+      throw new TypeError("registerManagedIdentity: clientId and objectId must be GUIDs");
+    }
+    if (options.resourceId !== undefined && !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/.+/i.test(options.resourceId)) {
+      throw new TypeError("registerManagedIdentity: resourceId must be an ARM id (/subscriptions/…/resourceGroups/…/providers/…)");
+    }
     const name = `id-${clientId.slice(0, 8)}`;
     const identity: ManagedIdentity = {
       clientId,

@@ -46,7 +46,7 @@ export function openIdConfiguration(ctx: EmulatorContext, req: IncomingRequest, 
 export function jwks(ctx: EmulatorContext, segment: string): Reply {
   const tenant = resolveTenant(ctx, segment);
   const issuer = MULTI_TENANT.has(segment.toLowerCase()) ? undefined : ctx.issuer(tenant.id);
-  return jsonReply(200, { keys: [ctx.key.jwk(issuer)] });
+  return jsonReply(200, { keys: ctx.key.jwks(issuer) });
 }
 
 export function instanceDiscovery(req: IncomingRequest): Reply {

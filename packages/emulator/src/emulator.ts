@@ -7,9 +7,17 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import type {
+  ConfigureOptions,
+  Emulator,
+  EmulatorDefaults,
+  EmulatorOptions,
+  EnvSource,
+  RequestLogEntry,
+  UserAssertionOptions,
+} from "./api.js";
 import { authorize, deviceAuthorization, deviceLogin, logout, settleDeviceCode } from "./authorize.js";
 import type { EmulatorContext, IncomingRequest, Settings, Stores } from "./context.js";
 import { openIdConfiguration, instanceDiscovery, jwks } from "./discovery.js";
@@ -28,18 +36,16 @@ import {
 import { TOOL_CLIENT_IDS, writeDeveloperTools, type DeveloperTools, type DeveloperToolsOptions } from "./developer-tools.js";
 import { EntraErrorSignal, entraError, entraErrorBody } from "./entra-error.js";
 import { FaultList, type FaultOptions } from "./faults.js";
-import { generateRsaKeyPair, SigningKey, type KeyPair } from "./keys.js";
+import { generateRsaKeyPair, KeyRing, SigningKey, type KeyPair } from "./keys.js";
 import {
   appService,
   arc,
   azureML,
   cloudShell,
   imds,
-  managedIdentityErrorBody,
   serviceFabric,
 } from "./managed-identity.js";
 import {
-  pipelinesErrorBody,
   pipelinesIssuer,
   pipelinesOidcToken,
   TOKEN_EXCHANGE_AUDIENCE,
@@ -47,170 +53,11 @@ import {
   workloadIssuerDocument,
   type ServiceConnection,
 } from "./pipelines.js";
+import { applyFaultHeaders, closeServer, delay, faultReply, headerRecord, headerValue, listen, notFound, readBody, send } from "./http.js";
 import { jsonReply, type Reply } from "./reply.js";
 import { tokenEndpoint, tokenEndpointV1 } from "./token-endpoint.js";
 import { TokenIssuer } from "./tokens.js";
 import { createCertificate } from "./x509.js";
-
-export interface EmulatorOptions {
-  /** Serve HTTPS (creates a CA and a localhost server certificate unless `tls` is given). Default false. */
-  https?: boolean;
-  /** Port, default 0 (any free port). */
-  port?: number;
-  /** Address to listen on, default "127.0.0.1". */
-  host?: string;
-  /** expires_in of issued tokens, seconds, default 3599. */
-  tokenLifetimeSeconds?: number;
-  /** When set, token responses carry refresh_in (seconds). */
-  refreshInSeconds?: number;
-  /** Directory where the Arc 401 challenge writes its .key files; default: a temporary directory. */
-  arcKeyDirectory?: string;
-  /** Largest request body accepted, bytes, default 1 MiB; larger bodies get 413. */
-  maxBodyBytes?: number;
-  /** `interval` of device-code responses, seconds, default 5. */
-  deviceCodeIntervalSeconds?: number;
-  /** Reject a client assertion whose jti was already used (off by default: MSAL reuses assertions). */
-  rejectReplayedAssertions?: boolean;
-  /** Clock skew tolerated for assertion nbf/exp, seconds, default 300. */
-  clockSkewSeconds?: number;
-  /**
-   * Sign this user (username; `true` = the default user) in at /authorize without showing the form, so a
-   * plain HTTP client following redirects completes "interactive" flows. `prompt=login` still shows the form.
-   */
-  autoSignIn?: string | boolean;
-  /** Use these PEMs for HTTPS instead of generating a CA and server certificate. */
-  tls?: { certPem: string; keyPem: string; caPem?: string };
-}
-
-export interface ConfigureOptions {
-  /** See EmulatorOptions.autoSignIn; false turns it off. */
-  autoSignIn?: string | boolean;
-  tokenLifetimeSeconds?: number;
-  /** Seconds, or null to stop sending refresh_in. */
-  refreshInSeconds?: number | null;
-  rejectReplayedAssertions?: boolean;
-  deviceCodeIntervalSeconds?: number;
-}
-
-export interface EmulatorDefaults {
-  /** The default tenant; "organizations" and "common" resolve to it too. */
-  tenantId: string;
-  /** Verified domain of the default tenant (also accepted in URLs). */
-  tenantDomain: string;
-  secretApp: { clientId: string; clientSecret: string };
-  certificateApp: {
-    clientId: string;
-    certificatePem: string;
-    /** PKCS#8 PEM. */
-    privateKeyPem: string;
-    thumbprintSha1: string;
-    thumbprintSha256: string;
-  };
-  publicApp: { clientId: string; redirectUri: string };
-  apiApp: { clientId: string; clientSecret: string };
-  user: { username: string; password: string; objectId: string };
-  managedIdentity: {
-    systemObjectId: string;
-    systemClientId: string;
-    userAssigned: { clientId: string; objectId: string; resourceId: string };
-  };
-  /** App trusting the emulator's service-account issuer (env("workloadIdentity")). */
-  workloadIdentity: { clientId: string; issuer: string; subject: string };
-  /** Azure Pipelines service connection (env("pipelines")). */
-  pipelines: { serviceConnectionId: string; clientId: string; systemAccessToken: string; issuer: string; subject: string };
-}
-
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  /** Path plus query. */
-  url: string;
-  /** Route name ("token", "imds", …; "notFound" for unknown paths). */
-  route: string;
-  grantType?: string;
-  clientId?: string;
-  /** Response status; 0 when the connection was reset, hung or truncated by a fault. */
-  status: number;
-  headers: Record<string, string>;
-  /** Parsed form body (raw values) when the request had one. */
-  form?: Record<string, string>;
-  /** Epoch milliseconds when the request arrived. */
-  time: number;
-}
-
-export type EnvSource =
-  | "imds"
-  | "appService"
-  | "arc"
-  | "cloudShell"
-  | "serviceFabric"
-  | "azureML"
-  | "workloadIdentity"
-  | "pipelines"
-  | "clientSecret"
-  | "clientCertificate";
-
-export interface UserAssertionOptions {
-  /** Audience of the token (default: the default apiApp's client id). */
-  audience?: string;
-  /** Client the token is issued to (default: the default publicApp). */
-  clientId?: string;
-  /** User (default: the default user). */
-  username?: string;
-  tenantId?: string;
-  scopes?: string[];
-}
-
-export interface Emulator {
-  /** Base URL, e.g. "http://127.0.0.1:PORT" or "https://localhost:PORT". */
-  readonly url: string;
-  /** The authority host to give credentials (same origin as url). */
-  readonly authorityHost: string;
-  /** CA certificate PEM when https, else undefined. */
-  readonly caPem: string | undefined;
-  /** Path of a file holding caPem (for NODE_EXTRA_CA_CERTS) when https. */
-  readonly caFile: string | undefined;
-  readonly defaults: EmulatorDefaults;
-  /** Where the Arc challenge writes its key files. */
-  readonly arcKeyDirectory: string;
-  /**
-   * Base URL of the managed-identity endpoints: plain HTTP like the real ones. Equal to `url` in HTTP mode;
-   * a second, plain-HTTP listener in HTTPS mode.
-   */
-  readonly managedIdentityUrl: string;
-  /** Service Fabric listener: its URL and SHA-1 thumbprint (upper-case hex) of its self-signed certificate. */
-  readonly serviceFabric: { url: string; thumbprint: string; certificatePem: string };
-  jwksUri(tenantId?: string): string;
-  issuer(tenantId?: string): string;
-  tokenEndpoint(tenantId?: string): string;
-  registerApplication(options?: RegisterApplicationOptions): RegisteredApplication;
-  registerUser(options: RegisterUserOptions): RegisteredUser;
-  registerManagedIdentity(options?: RegisterManagedIdentityOptions): ManagedIdentity;
-  /** Adds a tenant (GUID) with an optional domain. */
-  registerTenant(tenantId: string, domain?: string): { tenantId: string; domain: string };
-  configure(options: ConfigureOptions): void;
-  requests(): RequestLogEntry[];
-  clearRequests(): void;
-  fault(options: FaultOptions): void;
-  clearFaults(): void;
-  env(source: EnvSource): Record<string, string>;
-  /** Approves a pending device code as a user (default: the default user). Throws when it cannot. */
-  approveDeviceCode(userCode: string, username?: string): void;
-  declineDeviceCode(userCode: string): void;
-  /**
-   * Writes fake `az`, `azd` and `pwsh` executables into `directory` (Unix); put `tools.path(process.env.PATH)`
-   * in the PATH of the process under test.
-   */
-  writeDeveloperTools(directory: string, options?: DeveloperToolsOptions): DeveloperTools;
-  /** A delegated access token issued by the emulator (e.g. the incoming assertion for on-behalf-of). */
-  userAssertion(options?: UserAssertionOptions): Promise<string>;
-  /**
-   * Revokes refresh tokens (all, or a user's): redeeming one then fails with invalid_grant AADSTS50173.
-   * Returns how many were revoked.
-   */
-  revokeRefreshTokens(username?: string): number;
-  close(): Promise<void>;
-}
 
 // Well-known ids of the default directory (stable across runs, so CLI users can keep their settings).
 const DEFAULT_TENANT = "7e1d0000-0000-4000-8000-000000000001";
@@ -221,17 +68,6 @@ function positiveInteger(name: string, value: unknown, allowZero = false): numbe
     throw new TypeError(`startEmulator: "${name}" must be a ${allowZero ? "non-negative" : "positive"} integer (got ${String(value)})`);
   }
   return value;
-}
-
-/** Lower-cased header names → values (repeated headers joined with ", "), from Node's rawHeaders pairs. */
-function headerRecord(rawHeaders: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase();
-    const value = rawHeaders[i + 1] as string;
-    out[name] = name in out ? `${out[name]}, ${value}` : value;
-  }
-  return out;
 }
 
 /** A log entry as stored: headers kept as Node's rawHeaders array until requests() is called. */
@@ -289,7 +125,7 @@ class EmulatorServer implements Emulator {
   private ctx!: EmulatorContext;
   private sfCtx!: EmulatorContext;
   private plainCtx!: EmulatorContext;
-  private key!: SigningKey;
+  private key!: KeyRing;
   private defaultUser!: User;
   private closed = false;
   private pendingAutoSignIn: string | boolean | undefined;
@@ -300,6 +136,9 @@ class EmulatorServer implements Emulator {
     this.settings = {
       tokenLifetimeSeconds: options.tokenLifetimeSeconds === undefined ? 3599 : positiveInteger("tokenLifetimeSeconds", options.tokenLifetimeSeconds, true),
       refreshInSeconds: options.refreshInSeconds === undefined ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true),
+      caeTokenLifetimeSeconds:
+        options.caeTokenLifetimeSeconds === undefined ? undefined : positiveInteger("caeTokenLifetimeSeconds", options.caeTokenLifetimeSeconds, true),
+      caeRefreshInSeconds: options.caeRefreshInSeconds === undefined ? undefined : positiveInteger("caeRefreshInSeconds", options.caeRefreshInSeconds, true),
       rejectReplayedAssertions: options.rejectReplayedAssertions === true,
       deviceCodeIntervalSeconds:
         options.deviceCodeIntervalSeconds === undefined ? 5 : positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true),
@@ -313,6 +152,16 @@ class EmulatorServer implements Emulator {
     }
     if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
       throw new TypeError('startEmulator: "host" must be a non-empty string');
+    }
+    if (options.tls !== undefined) {
+      const tls = options.tls;
+      if (tls === null || typeof tls !== "object" || typeof tls.certPem !== "string" || typeof tls.keyPem !== "string") {
+        throw new TypeError('startEmulator: "tls" must be { certPem, keyPem, caPem? } with PEM strings');
+      }
+      if (options.https !== true) throw new TypeError('startEmulator: "tls" needs "https: true"');
+    }
+    if (options.autoSignIn !== undefined && options.autoSignIn !== true && options.autoSignIn !== false && (typeof options.autoSignIn !== "string" || options.autoSignIn === "")) {
+      throw new TypeError('startEmulator: "autoSignIn" must be a username, true (the default user) or false');
     }
     this.workDirectory = mkdtempSync(join(tmpdir(), "id-emulator-"));
     if (options.arcKeyDirectory !== undefined) {
@@ -336,7 +185,7 @@ class EmulatorServer implements Emulator {
       generateRsaKeyPair(),
       needCa ? generateRsaKeyPair() : Promise.resolve(undefined),
     ]);
-    this.key = new SigningKey(signing);
+    this.key = new KeyRing(new SigningKey(signing));
     const host = this.options.host ?? "127.0.0.1";
 
     // Main listener.
@@ -706,6 +555,14 @@ class EmulatorServer implements Emulator {
     if (options.refreshInSeconds !== undefined) {
       this.settings.refreshInSeconds = options.refreshInSeconds === null ? undefined : positiveInteger("refreshInSeconds", options.refreshInSeconds, true);
     }
+    if (options.caeTokenLifetimeSeconds !== undefined) {
+      this.settings.caeTokenLifetimeSeconds =
+        options.caeTokenLifetimeSeconds === null ? undefined : positiveInteger("caeTokenLifetimeSeconds", options.caeTokenLifetimeSeconds, true);
+    }
+    if (options.caeRefreshInSeconds !== undefined) {
+      this.settings.caeRefreshInSeconds =
+        options.caeRefreshInSeconds === null ? undefined : positiveInteger("caeRefreshInSeconds", options.caeRefreshInSeconds, true);
+    }
     if (options.rejectReplayedAssertions !== undefined) this.settings.rejectReplayedAssertions = options.rejectReplayedAssertions === true;
     if (options.deviceCodeIntervalSeconds !== undefined) {
       this.settings.deviceCodeIntervalSeconds = positiveInteger("deviceCodeIntervalSeconds", options.deviceCodeIntervalSeconds, true);
@@ -839,6 +696,11 @@ class EmulatorServer implements Emulator {
     );
   }
 
+  async rotateSigningKey(): Promise<{ kid: string }> {
+    this.key.rotate(new SigningKey(await generateRsaKeyPair()));
+    return { kid: this.key.kid };
+  }
+
   revokeRefreshTokens(username?: string): number {
     let count = 0;
     for (const grant of this.stores.refreshTokens.values()) {
@@ -870,114 +732,6 @@ class EmulatorServer implements Emulator {
     }
     rmSync(this.workDirectory, { recursive: true, force: true });
   }
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function notFound(path: string): Reply {
-  return entraError({
-    error: "invalid_request",
-    code: 900561,
-    description: `The emulator does not serve '${path.slice(0, 200)}'. See the README for the endpoint list.`,
-    status: 404,
-  });
-}
-
-const MI_ROUTES = new Set(["imds", "appService", "arc", "cloudShell", "serviceFabric", "azureML"]);
-
-function faultReply(route: string, fault: FaultOptions, correlationId: string | undefined): Reply {
-  const status = fault.status ?? 200;
-  let reply: Reply;
-  if (fault.entraError !== undefined) {
-    const e = fault.entraError;
-    const input: Parameters<typeof entraError>[0] = {
-      error: e.error,
-      code: e.code,
-      description: e.description ?? `Injected error ${e.error}.`,
-      correlationId,
-    };
-    if (fault.status !== undefined) input.status = fault.status;
-    if (e.suberror !== undefined) input.suberror = e.suberror;
-    if (e.claims !== undefined) input.claims = e.claims;
-    reply = entraError(input);
-  } else if (fault.body !== undefined) {
-    reply = { status, headers: { "content-type": "application/json; charset=utf-8" }, body: fault.body };
-  } else if (MI_ROUTES.has(route)) {
-    reply = jsonReply(status, managedIdentityErrorBody(route, status, `Injected fault: HTTP ${status}`));
-  } else if (route === "pipelines") {
-    reply = jsonReply(status, pipelinesErrorBody(status));
-  } else {
-    const [error, code] =
-      status === 429 ? ["temporarily_unavailable", 50196] : status >= 500 ? ["temporarily_unavailable", 90033] : status === 401 ? ["invalid_client", 7000215] : ["invalid_request", 9002313];
-    reply = entraError({ error: error as string, code: code as number, description: `Injected fault: HTTP ${status}.`, status, correlationId });
-  }
-  applyFaultHeaders(reply, fault);
-  return reply;
-}
-
-function applyFaultHeaders(reply: Reply, fault: FaultOptions): void {
-  if (fault.retryAfter !== undefined) reply.headers["retry-after"] = String(fault.retryAfter);
-  for (const [k, v] of Object.entries(fault.headers ?? {})) reply.headers[k.toLowerCase()] = v;
-}
-
-function send(res: ServerResponse, reply: Reply, close: boolean): void {
-  const body = Buffer.from(reply.body);
-  const headers: Record<string, string> = { ...reply.headers, "content-length": String(body.length) };
-  if (close) headers.connection = "close";
-  res.writeHead(reply.status, headers);
-  res.end(body);
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
-  return new Promise((resolve) => {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      resolve({ body: Buffer.alloc(0), tooLarge: true });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge }));
-    req.on("error", () => resolve({ body: Buffer.alloc(0), tooLarge }));
-    req.on("aborted", () => resolve({ body: Buffer.alloc(0), tooLarge }));
-  });
-}
-
-// Latency faults wait on the real timer even when a test installs fake timers after importing the emulator
-// (fake timers would otherwise freeze the server). Token times follow Date.now(), faked or not, so they stay
-// consistent with a client under fake timers.
-const realSetTimeout = globalThis.setTimeout;
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => realSetTimeout(resolve, ms));
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server | undefined): Promise<void> {
-  if (!server) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /** Every endpoint of an emulator, for the CLI and the index page. */
@@ -1016,4 +770,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return emulator;
 }
 
-export type { FederatedCredential };
+export type {
+  ConfigureOptions,
+  Emulator,
+  EmulatorDefaults,
+  EmulatorOptions,
+  EnvSource,
+  FederatedCredential,
+  RequestLogEntry,
+  UserAssertionOptions,
+};

@@ -7,7 +7,7 @@ export type {
   EnvSource,
   RequestLogEntry,
   UserAssertionOptions,
-} from "./emulator.js";
+} from "./api.js";
 export type {
   FederatedCredential,
   ManagedIdentity,

@@ -98,3 +98,42 @@ export class SigningKey {
     return `${signingInput}.${base64url(sign("sha256", Buffer.from(signingInput), this.pair.privateKey))}`;
   }
 }
+
+/**
+ * The emulator's signing keys: the current one signs; after rotateSigningKey() the previous one stays in the
+ * JWKS and keeps verifying until the next rotation (as Entra publishes upcoming and retiring keys together).
+ */
+export class KeyRing {
+  private previous: SigningKey | undefined;
+
+  constructor(private current: SigningKey) {}
+
+  signJwt(payload: Record<string, unknown>, typ?: string): Promise<string> {
+    return this.current.signJwt(payload, typ);
+  }
+
+  signJwtSync(payload: Record<string, unknown>, typ?: string): string {
+    return this.current.signJwtSync(payload, typ);
+  }
+
+  /** JWKS entries, current key first. */
+  jwks(issuer?: string): Jwk[] {
+    return [this.current.jwk(issuer), ...(this.previous ? [this.previous.jwk(issuer)] : [])];
+  }
+
+  /** The public key for a token's `kid`, or undefined when the kid is not one of ours. */
+  publicKeyFor(kid: unknown): KeyObject | undefined {
+    if (kid === this.current.kid) return this.current.publicKey;
+    if (this.previous && kid === this.previous.kid) return this.previous.publicKey;
+    return undefined;
+  }
+
+  get kid(): string {
+    return this.current.kid;
+  }
+
+  rotate(next: SigningKey): void {
+    this.previous = this.current;
+    this.current = next;
+  }
+}

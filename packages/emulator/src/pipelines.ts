@@ -78,7 +78,7 @@ export async function pipelinesOidcToken(
 /** OIDC discovery and JWKS of the service-account issuer, like a Kubernetes cluster publishes them. */
 export function workloadIssuerDocument(ctx: EmulatorContext, req: IncomingRequest, kind: "discovery" | "jwks"): Reply {
   const issuer = workloadIssuer(req.origin);
-  if (kind === "jwks") return jsonReply(200, { keys: [ctx.key.jwk()] });
+  if (kind === "jwks") return jsonReply(200, { keys: ctx.key.jwks() });
   return jsonReply(200, {
     issuer,
     jwks_uri: `${issuer}/openid/v1/jwks`,

@@ -93,7 +93,7 @@ async function clientCredentials(ctx: EmulatorContext, req: IncomingRequest, ten
   const resource = appOnlyResource(req.form.scope);
   const { cp1 } = parseClaimsRequest(req.form.claims);
   const token = await ctx.tokens.appToken(client.app, resource, { cp1, appidacr: client.appidacr as "1" | "2" });
-  return jsonReply(200, ctx.tokens.response(token));
+  return jsonReply(200, ctx.tokens.response(token, {}, cp1));
 }
 
 interface UserGrant {
@@ -126,7 +126,7 @@ async function userTokens(ctx: EmulatorContext, req: IncomingRequest, grant: Use
   }
   if (idToken !== undefined) extra.id_token = idToken;
   if (req.form.client_info === "1") extra.client_info = clientInfo(grant.user);
-  return jsonReply(200, ctx.tokens.response(accessToken, extra));
+  return jsonReply(200, ctx.tokens.response(accessToken, extra, cp1));
 }
 
 function sameClient(app: Application, clientId: string): boolean {
@@ -204,7 +204,8 @@ async function onBehalfOf(ctx: EmulatorContext, req: IncomingRequest, tenant: Te
   const client = await authenticateClient(ctx, req, tenant, segment, { confidentialOnly: true });
   const jwt = decodeJwt(assertion);
   if (!jwt) return fail("invalid_grant", 50027, "JWT token is invalid or malformed.");
-  if (jwt.header.alg !== "RS256" || !verifySignature(jwt, ctx.key.publicKey, "RS256")) {
+  const key = ctx.key.publicKeyFor(jwt.header.kid);
+  if (jwt.header.alg !== "RS256" || key === undefined || !verifySignature(jwt, key, "RS256")) {
     return fail("invalid_grant", 50013, "Assertion failed signature validation. [Reason - The key was not found., The assertion was not issued by this tenant's token service.]");
   }
   const exp = numericClaim(jwt.payload, "exp");

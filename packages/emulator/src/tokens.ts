@@ -5,13 +5,17 @@
 import { randomBytes } from "node:crypto";
 import type { Application, ManagedIdentity, User } from "./directory.js";
 import { fail } from "./entra-error.js";
-import type { SigningKey } from "./keys.js";
+import type { KeyRing } from "./keys.js";
 
 export interface TokenSettings {
   /** expires_in of issued tokens, seconds. */
   tokenLifetimeSeconds: number;
   /** refresh_in sent with token responses when set, seconds. */
   refreshInSeconds: number | undefined;
+  /** Lifetime of CAE tokens (requests declaring the cp1 capability), seconds; default tokenLifetimeSeconds. */
+  caeTokenLifetimeSeconds: number | undefined;
+  /** refresh_in of CAE token responses, seconds; default refreshInSeconds. */
+  caeRefreshInSeconds: number | undefined;
 }
 
 export const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
@@ -65,7 +69,7 @@ function times(lifetime: number): Times {
 
 export class TokenIssuer {
   constructor(
-    private readonly key: SigningKey,
+    private readonly key: KeyRing,
     private readonly settings: TokenSettings,
     private readonly issuerOf: (tenantId: string) => string,
   ) {}
@@ -78,9 +82,14 @@ export class TokenIssuer {
     return this.settings.refreshInSeconds;
   }
 
+  /** Lifetime for a token; CAE tokens (cp1) may live longer. */
+  lifetimeFor(cp1: boolean): number {
+    return cp1 ? (this.settings.caeTokenLifetimeSeconds ?? this.lifetime) : this.lifetime;
+  }
+
   /** App-only access token (client credentials). */
   appToken(app: Application, audience: string, options: { cp1: boolean; appidacr: "1" | "2" }): Promise<string> {
-    const t = times(this.lifetime);
+    const t = times(this.lifetimeFor(options.cp1));
     const payload: Record<string, unknown> = {
       aud: audienceOf(audience),
       iss: this.issuerOf(app.tenantId),
@@ -112,7 +121,7 @@ export class TokenIssuer {
     scopes: string[],
     options: { cp1: boolean; appidacr: "0" | "1" | "2" },
   ): Promise<string> {
-    const t = times(this.lifetime);
+    const t = times(this.lifetimeFor(options.cp1));
     const payload: Record<string, unknown> = {
       aud: audienceOf(audience),
       iss: this.issuerOf(user.tenantId),
@@ -184,13 +193,15 @@ export class TokenIssuer {
   }
 
   /** A v2.0 token response body (protocols.md §1.3). */
-  response(accessToken: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  response(accessToken: string, extra: Record<string, unknown> = {}, cp1 = false): Record<string, unknown> {
+    const lifetime = this.lifetimeFor(cp1);
     const body: Record<string, unknown> = {
       token_type: "Bearer",
-      expires_in: this.lifetime,
-      ext_expires_in: this.lifetime,
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
     };
-    if (this.refreshIn !== undefined) body.refresh_in = this.refreshIn;
+    const refreshIn = cp1 ? (this.settings.caeRefreshInSeconds ?? this.refreshIn) : this.refreshIn;
+    if (refreshIn !== undefined) body.refresh_in = refreshIn;
     body.access_token = accessToken;
     return { ...body, ...extra };
   }

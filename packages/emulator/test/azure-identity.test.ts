@@ -2,7 +2,8 @@
 // NODE_EXTRA_CA_CERTS in a child process) and through the managed-identity variables.
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../src/index.js";
+import { generateKeyPairSync } from "node:crypto";
+import { createCertificate, startEmulator, type Emulator } from "../src/index.js";
 import { decodePayload, httpsGetJson } from "./helpers.js";
 import { runAzureIdentity } from "./run-client.js";
 
@@ -74,6 +75,20 @@ describe("@azure/identity against the HTTPS emulator", () => {
     expect(header(assertions[0] as string)).toMatchObject({ alg: "PS256" });
     expect(header(assertions[0] as string)["x5t#S256"]).toBeDefined();
     expect(header(assertions[1] as string).x5c).toBeDefined();
+  });
+
+  it("ClientCertificateCredential with sendCertificateChain authenticates a subject name + issuer app", async () => {
+    const caKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const leafKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const ca = createCertificate({ subject: "SNI Test CA", publicKey: caKeys.publicKey, signingKey: caKeys.privateKey, isCA: true });
+    const leaf = createCertificate({ subject: "sni.emulator.test", publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey, issuer: "SNI Test CA", issuerPublicKey: caKeys.publicKey });
+    const app = emu.registerApplication({ trustedSubjects: [{ subject: "sni.emulator.test", issuerPems: [ca.pem] }] });
+    const pem = leaf.pem + ca.pem + (leafKeys.privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+    const [result] = await runAzureIdentity(
+      { kind: "certificate", tenantId: emu.defaults.tenantId, clientId: app.clientId, pem, sendCertificateChain: true, authorityHost: emu.authorityHost, scopes: ["https://vault.azure.net/.default"] },
+      { NODE_EXTRA_CA_CERTS: emu.caFile as string },
+    );
+    expect(decodePayload(result?.token as string).appid).toBe(app.clientId);
   });
 
   it("surfaces the emulator's Entra error for a wrong secret", async () => {

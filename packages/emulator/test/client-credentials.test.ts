@@ -65,6 +65,22 @@ describe("client credentials with a secret", () => {
     expect(claims).not.toHaveProperty("xms_cc");
   });
 
+  it("gives CAE requests (cp1) their own lifetime and refresh_in when configured", async () => {
+    emu.configure({ caeTokenLifetimeSeconds: 86399, caeRefreshInSeconds: 43200 });
+    try {
+      const claims = JSON.stringify({ access_token: { xms_cc: { values: ["cp1"] } } });
+      const cae = await postForm(emu.tokenEndpoint(), secretForm({ claims }));
+      expect(cae.body).toMatchObject({ expires_in: 86399, ext_expires_in: 86399, refresh_in: 43200 });
+      const t = decodePayload(cae.body.access_token as string);
+      expect((t.exp as number) - (t.iat as number)).toBe(86399);
+      const plain = await postForm(emu.tokenEndpoint(), secretForm());
+      expect(plain.body.expires_in).toBe(3599);
+      expect(plain.body).not.toHaveProperty("refresh_in");
+    } finally {
+      emu.configure({ caeTokenLifetimeSeconds: null, caeRefreshInSeconds: null });
+    }
+  });
+
   it("issues already-expired tokens with tokenLifetimeSeconds 0 and echoes client-request-id", async () => {
     emu.configure({ tokenLifetimeSeconds: 0 });
     try {
@@ -219,6 +235,32 @@ describe("client credentials with a certificate assertion", () => {
     const hsRes = await postForm(emu.tokenEndpoint(), await assertionForm(hs));
     expect(hsRes.status).toBe(401);
     expect(hsRes.body.error_codes).toEqual([5002738]);
+  });
+});
+
+describe("subject name + issuer (SNI) certificates", () => {
+  it("accepts an unregistered certificate whose x5c chain leads to a trusted issuer with the configured subject", async () => {
+    const caKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const leafKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const ca = createCertificate({ subject: "Test Issuing CA", publicKey: caKeys.publicKey, signingKey: caKeys.privateKey, isCA: true });
+    const issue = (subject: string, signer = caKeys.privateKey, issuer = "Test Issuing CA", issuerKey = caKeys.publicKey) =>
+      createCertificate({ subject, publicKey: leafKeys.publicKey, signingKey: signer, issuer, issuerPublicKey: issuerKey });
+    const app = emu.registerApplication({ trustedSubjects: [{ subject: "sni-app.emulator.test", issuerPems: [ca.pem] }] });
+    const keyPem = leafKeys.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+    const b64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, "");
+    const request = async (leafPem: string, x5c?: string[]) => {
+      const assertion = await certificateAssertion(emu, { certificatePem: leafPem, privateKeyPem: keyPem, iss: app.clientId, sub: app.clientId, ...(x5c ? { x5c } : {}) });
+      return postForm(emu.tokenEndpoint(), { client_id: app.clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion, scope: "https://vault.azure.net/.default", grant_type: "client_credentials" });
+    };
+    const good = issue("sni-app.emulator.test");
+    const ok = await request(good.pem, [b64(good.pem), b64(ca.pem)]);
+    expect(ok.status).toBe(200);
+    expect(decodePayload(ok.body.access_token as string).appid).toBe(app.clientId);
+    const wrongSubject = issue("someone-else.test");
+    expect((await request(wrongSubject.pem, [b64(wrongSubject.pem), b64(ca.pem)])).body.error_codes).toEqual([700030]);
+    const selfSigned = issue("sni-app.emulator.test", leafKeys.privateKey, "sni-app.emulator.test", leafKeys.publicKey);
+    expect((await request(selfSigned.pem, [b64(selfSigned.pem)])).body.error_codes).toEqual([700030]);
+    expect((await request(good.pem)).body.error_codes).toEqual([700027]);
   });
 });
 

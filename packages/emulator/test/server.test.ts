@@ -1,7 +1,8 @@
+import { generateKeyPairSync } from "node:crypto";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../src/index.js";
-import { getJson, postForm } from "./helpers.js";
+import { createCertificate, startEmulator, type Emulator } from "../src/index.js";
+import { getJson, httpsGetJson, postForm } from "./helpers.js";
 
 let emu: Emulator;
 
@@ -39,7 +40,25 @@ describe("startEmulator", () => {
     await expect(startEmulator({ tokenLifetimeSeconds: 1.5 })).rejects.toThrow(/tokenLifetimeSeconds/);
     await expect(startEmulator({ maxBodyBytes: 0 })).rejects.toThrow(/maxBodyBytes/);
     await expect(startEmulator({ host: "" })).rejects.toThrow(/host/);
+    await expect(startEmulator({ https: true, tls: { certPem: 1 } as never })).rejects.toThrow(/tls/);
+    await expect(startEmulator({ tls: { certPem: "x", keyPem: "y" } })).rejects.toThrow(/https: true/);
+    await expect(startEmulator({ autoSignIn: "" })).rejects.toThrow(/autoSignIn/);
     await expect(startEmulator({ port: 70000 })).rejects.toThrow(/port/);
+  });
+});
+
+describe("HTTPS with given certificates", () => {
+  it("serves with the tls PEMs and reports caPem", async () => {
+    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const cert = createCertificate({ subject: "localhost", publicKey: pair.publicKey, signingKey: pair.privateKey, altNames: ["localhost", "127.0.0.1"] });
+    const other = await startEmulator({ https: true, tls: { certPem: cert.pem, keyPem: pair.privateKey.export({ type: "pkcs8", format: "pem" }) as string } });
+    try {
+      expect(other.caPem).toBe(cert.pem);
+      const res = await httpsGetJson(other.jwksUri(), other.caPem as string);
+      expect(res.status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 });
 

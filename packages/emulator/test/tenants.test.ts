@@ -34,6 +34,8 @@ describe("tenants", () => {
     expect(() => emu.registerApplication({ federatedCredentials: [{ issuer: "x" } as never] })).toThrow(/federatedCredentials/);
     expect(() => emu.registerUser({ username: "", password: "x" })).toThrow(/username/);
     expect(() => emu.registerUser({ username: "a@b", password: "" })).toThrow(/password/);
+    expect(() => emu.registerManagedIdentity({ clientId: "nope" })).toThrow(/GUID/);
+    expect(() => emu.registerManagedIdentity({ resourceId: "nope" })).toThrow(/ARM id/);
     const pub = emu.registerApplication({ publicClient: true, redirectUris: ["http://localhost"] });
     expect(pub.clientSecret).toBeUndefined();
     expect(pub.publicClient).toBe(true);

@@ -228,9 +228,16 @@ describe("device code", () => {
   const poll = (deviceCode: string) => postForm(emu.tokenEndpoint(), { client_id: emu.defaults.publicApp.clientId, grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: deviceCode });
 
   it("returns the device authorization response, pends, slows down, then succeeds after approval", async () => {
-    const { status, body } = await start();
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ expires_in: 900, interval: 1, verification_uri: `${emu.url}/devicelogin` });
+    emu.configure({ deviceCodeIntervalSeconds: 10 }); // polls 0.5 × 10 s apart would be needed to avoid slow_down
+    let body: Record<string, unknown>;
+    try {
+      const started = await start();
+      expect(started.status).toBe(200);
+      body = started.body;
+    } finally {
+      emu.configure({ deviceCodeIntervalSeconds: 1 });
+    }
+    expect(body).toMatchObject({ expires_in: 900, interval: 10, verification_uri: `${emu.url}/devicelogin` });
     expect(body.user_code).toMatch(/^[A-Z0-9]{9}$/);
     expect(body.message).toContain(body.user_code as string);
     expect(body).not.toHaveProperty("verification_uri_complete");
@@ -238,7 +245,6 @@ describe("device code", () => {
     expect((await poll(deviceCode)).body).toMatchObject({ error: "authorization_pending", error_codes: [70016] });
     expect((await poll(deviceCode)).body.error).toBe("slow_down");
     emu.approveDeviceCode(body.user_code as string);
-    await new Promise((r) => setTimeout(r, 600));
     const done = await poll(deviceCode);
     expect(done.status).toBe(200);
     expect(decodePayload(done.body.access_token as string).oid).toBe(emu.defaults.user.objectId);

@@ -1,0 +1,2 @@
+export { AuthorizationCodeCredential } from "./authorization-code-credential.js";
+export type { AuthorizationCodeCredentialOptions } from "./authorization-code-credential.js";

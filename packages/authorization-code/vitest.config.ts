@@ -1,0 +1,3 @@
+import { definePreset } from "@id/vitest-config";
+
+export default definePreset();

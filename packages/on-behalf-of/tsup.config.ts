@@ -1,0 +1,3 @@
+import { definePackage } from "@id/build-config/tsup";
+
+export default definePackage();
