@@ -14,6 +14,7 @@ export function definePackage(options = {}) {
     target: "node20",
     platform: options.platform ?? "neutral",
     banner: options.banner,
+    removeNodeProtocol: false,
     outExtension: ({ format }) => ({ js: format === "cjs" ? ".cjs" : ".js" }),
   });
 }

@@ -21,9 +21,8 @@ import {
   tokenCacheKey,
 } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
-import { createEntraClient, resolveAuthority } from "@id/entra";
+import { checkClientId, checkOptions, createEntraClient, readDisableMultiTenantAuth, resolveAuthority } from "@id/entra";
 import type { EntraClient, HttpClientOptions, TokenResult } from "@id/entra";
-import { checkClientId, checkOptions, readDisableMultiTenantAuth } from "./validate.js";
 
 /** Options of `AuthorizationCodeCredential`. */
 export interface AuthorizationCodeCredentialOptions extends HttpClientOptions {
@@ -106,7 +105,7 @@ export class AuthorizationCodeCredential implements TokenCredential {
       rawOptions = redirectUriOrOptions;
     }
     this.#tenantId = checkTenantId(tenantId);
-    this.#clientId = checkClientId(clientId, NAME);
+    this.#clientId = checkClientId(clientId, "clientId", NAME);
     if (secret !== undefined && (typeof secret !== "string" || secret.trim() === "")) {
       throw new InvalidArgumentError(
         "invalid_client_secret",

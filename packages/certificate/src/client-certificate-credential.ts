@@ -7,12 +7,11 @@
  */
 import { InvalidArgumentError, checkTenantId, normalizeScopes, readEnv, resolveAdditionallyAllowedTenants } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
-import { createClientCredentialFlow, createEntraClient, resolveAuthority } from "@id/entra";
+import { checkClientId, checkOptions, createClientCredentialFlow, createEntraClient, readDisableMultiTenantAuth, resolveAuthority } from "@id/entra";
 import type { EntraClient, GetToken, HttpClientOptions } from "@id/entra";
 import { createCertificateAuthenticator } from "./certificate-assertion.js";
 import type { CertificateAuthenticator, CertificateSigningAlgorithm } from "./certificate-assertion.js";
 import type { CertificateSource } from "./certificate-source.js";
-import { checkClientId, checkOptions, readDisableMultiTenantAuth } from "./validate.js";
 
 /** `{ certificatePath }`: a PEM or PKCS#12 file. */
 export interface ClientCertificatePEMCertificatePath {
@@ -71,7 +70,7 @@ export class ClientCertificateCredential implements TokenCredential {
     options?: ClientCertificateCredentialOptions,
   ) {
     const tenant = checkTenantId(tenantId);
-    const client = checkClientId(clientId, NAME);
+    const client = checkClientId(clientId, "clientId", NAME);
     const source = checkCertificateArgument(certificate, NAME);
     const o = checkOptions<ClientCertificateCredentialOptions>(options, NAME);
     const authenticator = createCertificateAuthenticator(source, {

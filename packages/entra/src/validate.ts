@@ -6,12 +6,15 @@ import { InvalidArgumentError, readEnv } from "@id/core";
 
 const CLIENT_ID = /^[^\s\u0000-\u001f\u007f]+$/;
 
-/** A client (application) id: a non-empty string without spaces, at most 256 characters. Code `invalid_client_id`. */
-export function checkClientId(value: unknown, field = "clientId"): string {
+/**
+ * A client (application) id: a non-empty string without spaces, at most 256 characters. Code
+ * `invalid_client_id`; the message starts with `credentialName` when given.
+ */
+export function checkClientId(value: unknown, field = "clientId", credentialName?: string): string {
   if (typeof value !== "string" || value.length === 0 || value.length > 256 || !CLIENT_ID.test(value)) {
     throw new InvalidArgumentError(
       "invalid_client_id",
-      `"${field}" must be the application (client) id of the app registration, a GUID such as "00000000-0000-0000-0000-000000000000"${typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`}.`,
+      `${credentialName ? `${credentialName}: ` : ""}"${field}" must be the application (client) id of the app registration, a GUID such as "00000000-0000-0000-0000-000000000000"${typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`}.`,
     );
   }
   return value;

@@ -28,9 +28,8 @@ import {
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
 import { createCertificateAuthenticator } from "@id/certificate";
 import type { CertificateSigningAlgorithm } from "@id/certificate";
-import { CLIENT_ASSERTION_TYPE, createEntraClient, resolveAuthority } from "@id/entra";
+import { CLIENT_ASSERTION_TYPE, checkClientId, checkOptions, createEntraClient, readDisableMultiTenantAuth, resolveAuthority } from "@id/entra";
 import type { ClientAuthentication, EntraClient, HttpClientOptions } from "@id/entra";
-import { checkClientId, checkOptions, readDisableMultiTenantAuth } from "./validate.js";
 
 /** Options every form shares. */
 export interface OnBehalfOfCredentialBaseOptions extends HttpClientOptions {
@@ -117,7 +116,7 @@ export class OnBehalfOfCredential implements TokenCredential {
       throw new InvalidArgumentError("invalid_argument", `${NAME}: pass { tenantId, clientId, userAssertionToken } and a clientSecret, certificatePath or getAssertion.`);
     }
     this.#tenantId = checkTenantId(o.tenantId);
-    this.#clientId = checkClientId(o.clientId, NAME);
+    this.#clientId = checkClientId(o.clientId, "clientId", NAME);
     const assertion = o.userAssertionToken;
     const segments = typeof assertion === "string" ? assertion.split(".").length : 0;
     if (typeof assertion !== "string" || (segments !== 3 && segments !== 5) || /\s/.test(assertion)) {
