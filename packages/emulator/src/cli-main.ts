@@ -18,6 +18,8 @@ Starts a local Microsoft Entra ID and managed-identity emulator and runs until s
 
 Options:
   --https                       serve HTTPS (creates a CA; its PEM path is printed for NODE_EXTRA_CA_CERTS)
+  --tls-cert <file> --tls-key <file> [--tls-ca <file>]
+                                serve HTTPS with these PEM files instead of a generated CA
   --port <n>                    port (default: any free port)
   --host <address>              address to listen on (default 127.0.0.1)
   --token-lifetime <seconds>    expires_in of issued tokens (default 3599)
@@ -55,6 +57,7 @@ export function parseArgs(argv: string[], readFile: (path: string) => string = (
   const flags: CliConfig = {};
   let json = false;
   let help = false;
+  const tlsFiles: { cert?: string; key?: string; ca?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -67,6 +70,9 @@ export function parseArgs(argv: string[], readFile: (path: string) => string = (
     else if (name === "--https") flags.https = true;
     else if (name === "--json") json = true;
     else if (name === "--host") flags.host = value();
+    else if (name === "--tls-cert") tlsFiles.cert = value();
+    else if (name === "--tls-key") tlsFiles.key = value();
+    else if (name === "--tls-ca") tlsFiles.ca = value();
     else if (name === "--arc-key-directory") flags.arcKeyDirectory = value();
     else if (name === "--auto-sign-in") {
       const v = value();
@@ -88,6 +94,19 @@ export function parseArgs(argv: string[], readFile: (path: string) => string = (
       if (!Number.isInteger(n) || n < 0) throw new CliUsageError(`${name} must be a non-negative integer (got ${raw})`);
       (flags as Record<string, unknown>)[NUMERIC[name] as string] = n;
     } else throw new CliUsageError(`unknown option ${arg}; see --help`);
+  }
+  if (tlsFiles.cert !== undefined || tlsFiles.key !== undefined || tlsFiles.ca !== undefined) {
+    if (tlsFiles.cert === undefined || tlsFiles.key === undefined) throw new CliUsageError("--tls-cert and --tls-key go together");
+    const read = (file: string): string => {
+      try {
+        return readFile(file);
+      } catch (error) {
+        throw new CliUsageError(`${file}: ${(error as Error).message}`);
+      }
+    };
+    flags.https = true;
+    flags.tls = { certPem: read(tlsFiles.cert), keyPem: read(tlsFiles.key) };
+    if (tlsFiles.ca !== undefined) flags.tls.caPem = read(tlsFiles.ca);
   }
   return { config: { ...config, ...flags }, json, help };
 }

@@ -19,6 +19,15 @@ describe("parseArgs", () => {
     expect(parsed.config.users).toHaveLength(1);
   });
 
+  it("reads --tls-cert/--tls-key/--tls-ca files and turns on https", () => {
+    writeFileSync(join(dir, "c.pem"), "CERT");
+    writeFileSync(join(dir, "k.pem"), "KEY");
+    const parsed = parseArgs(["--tls-cert", join(dir, "c.pem"), "--tls-key", join(dir, "k.pem"), "--tls-ca", join(dir, "c.pem")]);
+    expect(parsed.config).toMatchObject({ https: true, tls: { certPem: "CERT", keyPem: "KEY", caPem: "CERT" } });
+    expect(() => parseArgs(["--tls-cert", join(dir, "c.pem")])).toThrow(/go together/);
+    expect(() => parseArgs(["--tls-cert", join(dir, "nope.pem"), "--tls-key", join(dir, "k.pem")])).toThrow(CliUsageError);
+  });
+
   it("rejects unknown options, missing values, bad numbers and bad config files", () => {
     expect(() => parseArgs(["--nope"])).toThrow(CliUsageError);
     expect(() => parseArgs(["--port"])).toThrow(/--port needs a value/);
