@@ -19,7 +19,7 @@ function defineMark(target: object, mark: symbol): void {
   Object.defineProperty(target, mark, { value: true, enumerable: false });
 }
 
-const unavailableMark = MARK("CredentialUnavailableError");
+const unavailableMark = /* @__PURE__ */ MARK("CredentialUnavailableError");
 
 /** This credential cannot be used in this environment. A chain moves on to its next credential. */
 export class CredentialUnavailableError extends Error {
@@ -54,7 +54,7 @@ export interface ErrorResponse {
   claims?: string;
 }
 
-const authenticationMark = MARK("AuthenticationError");
+const authenticationMark = /* @__PURE__ */ MARK("AuthenticationError");
 
 /** The identity service refused the request, or answered with something that is not a token. A chain stops. */
 export class AuthenticationError extends Error {
@@ -112,7 +112,7 @@ function firstLine(text: string): string {
   return end === -1 ? text : text.slice(0, end);
 }
 
-const aggregateMark = MARK("AggregateAuthenticationError");
+const aggregateMark = /* @__PURE__ */ MARK("AggregateAuthenticationError");
 
 /** Every credential of a chain failed; `errors` holds each attempt's error, in order. */
 export class AggregateAuthenticationError extends Error {
@@ -136,7 +136,7 @@ function describeAttempt(error: unknown): string {
   return `Error: ${String(error)}`;
 }
 
-const requiredMark = MARK("AuthenticationRequiredError");
+const requiredMark = /* @__PURE__ */ MARK("AuthenticationRequiredError");
 
 /** A token cannot be obtained without user interaction. A chain moves on. */
 export class AuthenticationRequiredError extends Error {

@@ -84,7 +84,7 @@ export const SOURCE_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.fr
   maxRetryTimeInMs: 15_000,
 });
 
-const logger = getLogger("ManagedIdentityCredential");
+const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 const logged = new Set<string>();
 
 function isObject(value: unknown): value is Record<string, unknown> {
