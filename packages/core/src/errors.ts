@@ -61,19 +61,19 @@ export class AuthenticationError extends Error {
   readonly code = "authentication_failed" as const;
   override readonly name = "AuthenticationError";
   /** The HTTP status, or 0 when there was no HTTP response (a process, a malformed body). */
-  readonly statusCode: number;
+  declare readonly statusCode: number;
   /** The OAuth error code (`invalid_client`, …). */
-  readonly error: string;
-  readonly errorDescription: string;
-  readonly errorCodes: readonly number[];
-  readonly correlationId: string | undefined;
-  readonly traceId: string | undefined;
+  declare readonly error: string;
+  declare readonly errorDescription: string;
+  declare readonly errorCodes: readonly number[];
+  declare readonly correlationId: string | undefined;
+  declare readonly traceId: string | undefined;
   /** Entra's `suberror`, when sent. */
-  readonly suberror: string | undefined;
+  declare readonly suberror: string | undefined;
   /** The claims challenge to pass as `GetTokenOptions.claims`, when sent. */
-  readonly claims: string | undefined;
+  declare readonly claims: string | undefined;
   /** The same fields in the shape `@azure/identity` exposes. */
-  readonly errorResponse: ErrorResponse;
+  declare readonly errorResponse: ErrorResponse;
   /** The raw response body (non-enumerable, so logging the error never dumps it). */
   declare readonly rawBody: string | undefined;
 
@@ -84,15 +84,17 @@ export class AuthenticationError extends Error {
         `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`,
       options,
     );
-    this.statusCode = statusCode;
-    this.error = response.error;
-    this.errorDescription = response.errorDescription;
-    this.errorCodes = codes;
-    this.correlationId = response.correlationId;
-    this.traceId = response.traceId;
-    this.suberror = response.suberror;
-    this.claims = response.claims;
-    this.errorResponse = { ...response, errorCodes: [...codes] };
+    Object.assign(this, {
+      statusCode,
+      error: response.error,
+      errorDescription: response.errorDescription,
+      errorCodes: codes,
+      correlationId: response.correlationId,
+      traceId: response.traceId,
+      suberror: response.suberror,
+      claims: response.claims,
+      errorResponse: { ...response, errorCodes: [...codes] },
+    });
     Object.defineProperty(this, "rawBody", { value: options?.rawBody, enumerable: false });
     defineMark(this, authenticationMark);
   }

@@ -3,7 +3,6 @@
  * built at run time so bundlers leave the import alone: an app bundled for IMDS or App Service does not
  * carry those sources. Node resolves it from `node_modules` when such a host selects one.
  */
-import { CredentialUnavailableError } from "@id/core";
 import type { createLazySource } from "./sources.js";
 
 /** Where `registerManagedIdentitySources()` puts the module. */
@@ -22,7 +21,8 @@ export function loadLazySources(who: string): Promise<LazySources> {
   const specifier = ["@id", "managed-identity", "sources"].join("/");
   loading ??= (import(specifier) as Promise<LazySources>).catch((error: unknown) => {
     loading = undefined;
-    throw new CredentialUnavailableError(
+    // Not "unavailable": the host selected this source, the app was packaged without it — a chain must stop.
+    throw new Error(
       `${who}: could not load this source's code from "${specifier}" (${error instanceof Error ? error.message : String(error)}). ` +
         `An app bundled into one file must call registerManagedIdentitySources() from "${specifier}" at start-up.`,
       { cause: error },
