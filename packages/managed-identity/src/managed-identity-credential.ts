@@ -93,17 +93,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function mergeRetryOptions(defaults: Readonly<Required<RetryOptions>>, given: unknown): RetryOptions {
   if (given === undefined) return defaults;
-  if (!isObject(given)) throw new InvalidArgumentError("invalid_argument", `"retryOptions" must be an object.`);
+  if (!isObject(given)) throw invalid("retryOptions", "an object");
   const merged: Record<string, unknown> = { ...defaults };
   for (const [name, value] of Object.entries(given)) if (value !== undefined) merged[name] = value;
   return resolveRetryOptions(merged);
 }
 
+/** A `TypeError` (code `invalid_argument`) for an option: `"field" must be …`. */
+function invalid(field: string, what: string): InvalidArgumentError {
+  return new InvalidArgumentError("invalid_argument", `"${field}" must be ${what}.`);
+}
+
 function positiveMs(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a positive number of milliseconds.`);
-  }
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw invalid(field, "a positive number of milliseconds");
   return value;
 }
 
@@ -137,14 +140,12 @@ export class ManagedIdentityCredential implements TokenCredential {
     const o = options as ManagedIdentityCredentialOptions;
     this.#identity = resolveIdentitySelector(clientIdArgument, options);
     if (o.authorityHost !== undefined && typeof o.authorityHost !== "string") {
-      throw new InvalidArgumentError("invalid_argument", `"authorityHost" must be a string such as "https://login.microsoftonline.com".`);
+      throw invalid("authorityHost", `a string such as "https://login.microsoftonline.com"`);
     }
     if (o.arcKeyDirectory !== undefined && (typeof o.arcKeyDirectory !== "string" || o.arcKeyDirectory === "")) {
-      throw new InvalidArgumentError("invalid_argument", `"arcKeyDirectory" must be a non-empty directory path.`);
+      throw invalid("arcKeyDirectory", "a non-empty directory path");
     }
-    if (o.probeImds !== undefined && typeof o.probeImds !== "boolean") {
-      throw new InvalidArgumentError("invalid_argument", `"probeImds" must be a boolean.`);
-    }
+    if (o.probeImds !== undefined && typeof o.probeImds !== "boolean") throw invalid("probeImds", "a boolean");
     const probeTimeout = positiveMs(o.imdsProbeTimeoutInMs, "imdsProbeTimeoutInMs", DEFAULT_IMDS_PROBE_TIMEOUT_MS);
 
     // The environment is read here, once.
