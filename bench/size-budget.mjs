@@ -16,6 +16,21 @@ export const BUDGETS = [
            export const f = getBearerTokenProvider(new ChainedTokenCredential(), "https://x/.default");`,
     limit: 8 * 1024,
   },
+  {
+    // Goal (issue 4): 18 KB. Not met yet; the limit is the measured size rounded up to the next KB.
+    name: "ClientSecretCredential (@id/client-secret)",
+    code: `import { ClientSecretCredential } from "@id/client-secret";
+           export const c = new ClientSecretCredential("t", "c", "s");`,
+    limit: 26 * 1024,
+  },
+  {
+    // Goal (issue 5): 20 KB. Not met yet; the limit is the measured size rounded up to the next KB. The
+    // sources only some hosts need load at run time from "@id/managed-identity/sources" (see its README).
+    name: "ManagedIdentityCredential (@id/managed-identity)",
+    code: `import { ManagedIdentityCredential } from "@id/managed-identity";
+           export const c = new ManagedIdentityCredential();`,
+    limit: 30 * 1024,
+  },
 ];
 
 /** Minified bundle size (bytes) of `code`, resolved from the bench package. */

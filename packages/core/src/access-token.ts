@@ -27,25 +27,28 @@ export function invalidTokenResponse(message: string, statusCode = 200): Authent
   return new AuthenticationError(statusCode, { error: "invalid_token_response", errorDescription: message }, { message });
 }
 
-function seconds(value: unknown, field: string, statusCode: number): number | undefined {
+const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
+
+/**
+ * A lifetime field in seconds (a number or numeric string); with `epoch`, also a date string, returned
+ * as seconds since the epoch. `undefined` when absent.
+ */
+function seconds(value: unknown, field: string, statusCode: number, epoch?: boolean): number | undefined {
   if (value === undefined || value === null) return undefined;
-  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n < 0) {
-    throw invalidTokenResponse(`"${field}" must be a non-negative number of seconds; the service sent ${describe(value)}.`, statusCode);
+  const numeric = typeof value === "number" || (typeof value === "string" && NUMBER.test(value));
+  const n = numeric ? Number(value) : epoch && typeof value === "string" ? Date.parse(value) / 1000 : NaN;
+  if (!Number.isFinite(n) || (numeric && n < 0)) {
+    throw invalidTokenResponse(
+      `"${field}" must be ${epoch && !numeric ? "seconds since the epoch or a date" : "a non-negative number of seconds"}; the service sent ${describe(value)}.`,
+      statusCode,
+    );
   }
   return n;
 }
 
-function epochMs(value: unknown, field: string, statusCode: number): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === "number" || (typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value))) {
-    return (seconds(value, field, statusCode) as number) * 1000;
-  }
-  if (typeof value === "string") {
-    const ms = Date.parse(value);
-    if (Number.isFinite(ms)) return ms;
-  }
-  throw invalidTokenResponse(`"${field}" must be seconds since the epoch or a date; the service sent ${describe(value)}.`, statusCode);
+/** Seconds since the epoch → milliseconds; a date string keeps its exact milliseconds. */
+function epochMs(epochSeconds: number | undefined, raw: unknown): number | undefined {
+  return epochSeconds === undefined ? undefined : typeof raw === "string" && !NUMBER.test(raw) ? Date.parse(raw) : epochSeconds * 1000;
 }
 
 function describe(value: unknown): string {
@@ -79,7 +82,7 @@ export function toAccessToken(fields: TokenResponseFields, now = Date.now(), sta
   }
   const expiresIn = seconds(fields.expiresIn, "expires_in", statusCode);
   const expiresOnTimestamp =
-    expiresIn !== undefined ? now + expiresIn * 1000 : epochMs(fields.expiresOn, "expires_on", statusCode);
+    expiresIn !== undefined ? now + expiresIn * 1000 : epochMs(seconds(fields.expiresOn, "expires_on", statusCode, true), fields.expiresOn);
   if (expiresOnTimestamp === undefined) {
     throw invalidTokenResponse(`The token response has neither "expires_in" nor "expires_on".`, statusCode);
   }

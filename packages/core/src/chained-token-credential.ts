@@ -8,7 +8,7 @@ import { AggregateAuthenticationError, CredentialUnavailableError, isChainContin
 import { getLogger } from "./logger.js";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.js";
 
-const logger = getLogger("ChainedTokenCredential");
+const logger = /* @__PURE__ */ getLogger("ChainedTokenCredential");
 
 export class ChainedTokenCredential implements TokenCredential {
   readonly #sources: readonly TokenCredential[];

@@ -19,7 +19,7 @@ function defineMark(target: object, mark: symbol): void {
   Object.defineProperty(target, mark, { value: true, enumerable: false });
 }
 
-const unavailableMark = MARK("CredentialUnavailableError");
+const unavailableMark = /* @__PURE__ */ MARK("CredentialUnavailableError");
 
 /** This credential cannot be used in this environment. A chain moves on to its next credential. */
 export class CredentialUnavailableError extends Error {
@@ -54,26 +54,26 @@ export interface ErrorResponse {
   claims?: string;
 }
 
-const authenticationMark = MARK("AuthenticationError");
+const authenticationMark = /* @__PURE__ */ MARK("AuthenticationError");
 
 /** The identity service refused the request, or answered with something that is not a token. A chain stops. */
 export class AuthenticationError extends Error {
   readonly code = "authentication_failed" as const;
   override readonly name = "AuthenticationError";
   /** The HTTP status, or 0 when there was no HTTP response (a process, a malformed body). */
-  readonly statusCode: number;
+  declare readonly statusCode: number;
   /** The OAuth error code (`invalid_client`, …). */
-  readonly error: string;
-  readonly errorDescription: string;
-  readonly errorCodes: readonly number[];
-  readonly correlationId: string | undefined;
-  readonly traceId: string | undefined;
+  declare readonly error: string;
+  declare readonly errorDescription: string;
+  declare readonly errorCodes: readonly number[];
+  declare readonly correlationId: string | undefined;
+  declare readonly traceId: string | undefined;
   /** Entra's `suberror`, when sent. */
-  readonly suberror: string | undefined;
+  declare readonly suberror: string | undefined;
   /** The claims challenge to pass as `GetTokenOptions.claims`, when sent. */
-  readonly claims: string | undefined;
+  declare readonly claims: string | undefined;
   /** The same fields in the shape `@azure/identity` exposes. */
-  readonly errorResponse: ErrorResponse;
+  declare readonly errorResponse: ErrorResponse;
   /** The raw response body (non-enumerable, so logging the error never dumps it). */
   declare readonly rawBody: string | undefined;
 
@@ -84,15 +84,17 @@ export class AuthenticationError extends Error {
         `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`,
       options,
     );
-    this.statusCode = statusCode;
-    this.error = response.error;
-    this.errorDescription = response.errorDescription;
-    this.errorCodes = codes;
-    this.correlationId = response.correlationId;
-    this.traceId = response.traceId;
-    this.suberror = response.suberror;
-    this.claims = response.claims;
-    this.errorResponse = { ...response, errorCodes: [...codes] };
+    Object.assign(this, {
+      statusCode,
+      error: response.error,
+      errorDescription: response.errorDescription,
+      errorCodes: codes,
+      correlationId: response.correlationId,
+      traceId: response.traceId,
+      suberror: response.suberror,
+      claims: response.claims,
+      errorResponse: { ...response, errorCodes: [...codes] },
+    });
     Object.defineProperty(this, "rawBody", { value: options?.rawBody, enumerable: false });
     defineMark(this, authenticationMark);
   }
@@ -112,7 +114,7 @@ function firstLine(text: string): string {
   return end === -1 ? text : text.slice(0, end);
 }
 
-const aggregateMark = MARK("AggregateAuthenticationError");
+const aggregateMark = /* @__PURE__ */ MARK("AggregateAuthenticationError");
 
 /** Every credential of a chain failed; `errors` holds each attempt's error, in order. */
 export class AggregateAuthenticationError extends Error {
@@ -136,7 +138,7 @@ function describeAttempt(error: unknown): string {
   return `Error: ${String(error)}`;
 }
 
-const requiredMark = MARK("AuthenticationRequiredError");
+const requiredMark = /* @__PURE__ */ MARK("AuthenticationRequiredError");
 
 /** A token cannot be obtained without user interaction. A chain moves on. */
 export class AuthenticationRequiredError extends Error {

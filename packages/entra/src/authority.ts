@@ -71,32 +71,27 @@ export function isLoopbackHostname(hostname: string): boolean {
  * with code `invalid_authority_host`.
  */
 export function normalizeAuthorityHost(value: unknown, field = "authorityHost"): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new InvalidArgumentError("invalid_authority_host", `"${field}" must be a non-empty URL such as "${DEFAULT_AUTHORITY_HOST}".`);
-  }
+  const bad = (why: string): InvalidArgumentError => new InvalidArgumentError("invalid_authority_host", `"${field}" ${why}.`);
+  if (typeof value !== "string" || value.trim() === "") throw bad(`must be a non-empty URL such as "${DEFAULT_AUTHORITY_HOST}"`);
   const trimmed = value.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
   } catch {
-    throw new InvalidArgumentError("invalid_authority_host", `"${field}" is not a valid URL; use a host such as "${DEFAULT_AUTHORITY_HOST}".`);
+    throw bad(`is not a valid URL; use a host such as "${DEFAULT_AUTHORITY_HOST}"`);
   }
-  if (url.protocol === "http:") {
-    if (!isLoopbackHostname(url.hostname)) {
-      throw new InvalidArgumentError(
-        "invalid_authority_host",
-        `"${field}" must use https (got http://${url.host}); plain http is allowed only for a loopback host such as 127.0.0.1.`,
-      );
-    }
-  } else if (url.protocol !== "https:") {
-    throw new InvalidArgumentError("invalid_authority_host", `"${field}" must use https (got "${url.protocol}").`);
+  const { protocol, host } = url;
+  if (protocol === "http:" ? !isLoopbackHostname(url.hostname) : protocol !== "https:") {
+    throw bad(
+      protocol === "http:"
+        ? `must use https (got http://${host}); plain http is allowed only for a loopback host such as 127.0.0.1`
+        : `must use https (got "${protocol}")`,
+    );
   }
   if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-    throw new InvalidArgumentError("invalid_authority_host", `"${field}" must not contain a user name, password, query or fragment.`);
+    throw bad("must not contain a user name, password, query or fragment");
   }
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.protocol}//${url.host}${path}`;
+  return `${protocol}//${host}${url.pathname.replace(/\/+$/, "")}`;
 }
 
 /** The token endpoint of `tenantId` under an authority host (already normalised). */

@@ -62,7 +62,7 @@ export interface ClientCredentialFlowOptions {
 /** `getToken` of a client-credentials credential. */
 export type GetToken = (scopes: string | string[], options?: GetTokenOptions) => Promise<AccessToken>;
 
-const logger = getLogger("entra");
+const logger = /* @__PURE__ */ getLogger("entra");
 
 /**
  * Creates the `getToken` of a client-credentials credential. The returned function validates its

@@ -53,7 +53,7 @@ export interface EntraClient {
   requestToken(tenantId: string, form: TokenForm, options?: RequestTokenOptions): Promise<TokenResult>;
 }
 
-const logger = getLogger("entra");
+const logger = /* @__PURE__ */ getLogger("entra");
 
 /** Creates the token-endpoint client. Options are checked now (a `TypeError` with a code). */
 export function createEntraClient(options: EntraClientOptions = {}): EntraClient {

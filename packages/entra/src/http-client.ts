@@ -84,26 +84,23 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default response body cap, bytes. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
-const logger = getLogger("entra");
+const logger = /* @__PURE__ */ getLogger("entra");
 
-/** Why an attempt produced no response. */
-class AttemptFailure {
-  constructor(
-    readonly kind: "timeout" | "network" | "truncated",
-    readonly cause: unknown,
-    /** The connection was refused: the server never saw the request. */
-    readonly refused: boolean,
-  ) {}
+type FailureKind = "timeout" | "network_error" | "response_truncated";
+
+/** Why an attempt produced no response. `refused`: the server never saw the request. */
+interface AttemptFailure {
+  kind: FailureKind;
+  cause: unknown;
+  refused: boolean;
 }
 
-class OversizeBody {
-  constructor(readonly status: number, readonly limit: number) {}
-}
+const FAILURE = Symbol("attempt failure");
 
-function positive(value: unknown, field: string, fallback: number): number {
+function positive(value: unknown, field: string, fallback: number, unit = "milliseconds"): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a positive number of ${field.endsWith("Bytes") ? "bytes" : "milliseconds"}.`);
+    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a positive number of ${unit}.`);
   }
   return value;
 }
@@ -114,18 +111,19 @@ export function resolveHttpClientOptions(options: HttpClientOptions = {}): Reado
   retryOptions: ResolvedRetryOptions;
   maxResponseBytes: number;
 } {
-  if (options.fetch !== undefined && typeof options.fetch !== "function") {
+  const { fetch, dispatcher } = options;
+  if (fetch !== undefined && typeof fetch !== "function") {
     throw new InvalidArgumentError("invalid_argument", `"fetch" must be a function with the signature of the Web fetch.`);
   }
-  if (options.dispatcher !== undefined && (options.dispatcher === null || typeof options.dispatcher !== "object")) {
+  if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
     throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher object.`);
   }
   return Object.freeze({
-    fetch: options.fetch,
-    dispatcher: options.dispatcher,
+    fetch,
+    dispatcher,
     timeoutInMs: positive(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS),
     retryOptions: resolveRetryOptions(options.retryOptions),
-    maxResponseBytes: positive(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES),
+    maxResponseBytes: positive(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, "bytes"),
   });
 }
 
@@ -133,86 +131,63 @@ export function resolveHttpClientOptions(options: HttpClientOptions = {}): Reado
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const resolved = resolveHttpClientOptions(options);
   const { fetch: customFetch, dispatcher, timeoutInMs, retryOptions, maxResponseBytes } = resolved;
+  const { maxRetries, maxRetryTimeInMs } = retryOptions;
 
   async function send(request: HttpRequest, sendOptions: SendOptions = {}): Promise<HttpResponse> {
     const signal = sendOptions.abortSignal;
     const timeout = positive(sendOptions.timeoutInMs, "requestOptions.timeout", timeoutInMs);
     const idempotent = sendOptions.idempotent !== false;
     const retryable = sendOptions.isRetryableStatus ?? isRetryableStatus;
-    const what = sendOptions.description ?? `${request.method} request`;
+    const what = `${sendOptions.description ?? `${request.method} request`} failed: `;
     const fetchImpl: FetchLike = customFetch ?? (globalThis.fetch as FetchLike);
     if (typeof fetchImpl !== "function") {
       throw new AuthenticationError(0, { error: "network_error", errorDescription: "No fetch implementation is available." }, {
-        message: `${what} failed: this runtime has no global fetch; pass the "fetch" option.`,
+        message: `${what}this runtime has no global fetch; pass the "fetch" option.`,
       });
     }
     const started = Date.now();
     for (let retry = 0; ; retry++) {
-      throwIfAborted(signal);
-      let response: HttpResponse | undefined;
-      let failure: AttemptFailure | undefined;
-      try {
-        response = await attempt(fetchImpl, request, signal, timeout, dispatcher, maxResponseBytes);
-      } catch (error) {
-        if (error instanceof OversizeBody) {
-          throw new AuthenticationError(
-            error.status,
-            { error: "response_too_large", errorDescription: `The response body is larger than ${error.limit} bytes.` },
-            { message: `${what} failed: the response body (status ${error.status}) is larger than ${error.limit} bytes; refusing to read it.` },
-          );
-        }
-        if (!(error instanceof AttemptFailure)) throw error;
-        failure = error;
-      }
-      const wantsRetry =
-        response !== undefined
-          ? retryable(response.status) && (idempotent || response.status === 429)
-          : idempotent || (failure as AttemptFailure).refused;
-      let delay = 0;
-      if (wantsRetry && retry < retryOptions.maxRetries) {
-        delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
-        if (Date.now() + delay - started <= retryOptions.maxRetryTimeInMs) {
-          logger.info(
-            `${what}: ${response ? `status ${response.status}` : describeFailure(failure as AttemptFailure, timeout)}; retry ${retry + 1} of ${retryOptions.maxRetries} in ${delay} ms.`,
-          );
+      if (signal?.aborted) throw abortReason(signal);
+      const result = await attempt(fetchImpl, request, signal, timeout, dispatcher, maxResponseBytes, what);
+      const failure = FAILURE in result ? result[FAILURE] : undefined;
+      const response = failure ? undefined : (result as HttpResponse);
+      const detail = response ? `status ${response.status}` : describeFailure(failure as AttemptFailure, timeout);
+      if (
+        retry < maxRetries &&
+        (response ? retryable(response.status) && (idempotent || response.status === 429) : idempotent || (failure as AttemptFailure).refused)
+      ) {
+        const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
+        if (Date.now() + delay - started <= maxRetryTimeInMs) {
+          logger.info(`${what}${detail}; retry ${retry + 1} of ${maxRetries} in ${delay} ms.`);
           await sleep(delay, signal);
           continue;
         }
-        logger.info(`${what}: not retrying; the wait of ${delay} ms would pass the retry time budget of ${retryOptions.maxRetryTimeInMs} ms.`);
+        logger.info(`${what}${detail}; not retrying: the wait of ${delay} ms would pass the retry time budget of ${maxRetryTimeInMs} ms.`);
       }
-      if (response !== undefined) return response;
-      throw failureError(failure as AttemptFailure, what, timeout, retry);
+      if (response) return response;
+      const { kind, cause } = failure as AttemptFailure;
+      const description = `${detail}${retry === 0 ? "" : ` (after ${retry} ${retry === 1 ? "retry" : "retries"})`}.${
+        kind === "timeout"
+          ? ` Check that the endpoint is reachable, or raise the timeout ("timeoutInMs" or requestOptions.timeout).`
+          : kind === "network_error"
+            ? " Check the network, proxy and authority host."
+            : ""
+      }`;
+      throw new AuthenticationError(0, { error: kind, errorDescription: description }, { message: what + description, cause });
     }
   }
 
   return Object.freeze({ timeoutInMs, retryOptions, maxResponseBytes, send });
 }
 
-function describeFailure(failure: AttemptFailure, timeout: number): string {
-  return failure.kind === "timeout"
-    ? `no complete response within ${timeout} ms`
-    : failure.kind === "truncated"
-      ? "the connection closed before the whole response arrived"
-      : `could not reach the endpoint (${causeText(failure.cause)})`;
-}
-
-function causeText(cause: unknown): string {
+function describeFailure({ kind, cause }: AttemptFailure, timeout: number): string {
+  if (kind === "timeout") return `no complete response within ${timeout} ms`;
+  if (kind === "response_truncated") return "the connection closed before the whole response arrived";
   const code = causeCode(cause);
-  return typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause);
+  return `could not reach the endpoint (${typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause)})`;
 }
 
-function failureError(failure: AttemptFailure, what: string, timeout: number, retries: number): AuthenticationError {
-  const hint =
-    failure.kind === "timeout"
-      ? ` Check that the endpoint is reachable, or raise the timeout ("timeoutInMs" or requestOptions.timeout).`
-      : failure.kind === "network"
-        ? " Check the network, proxy and authority host."
-        : "";
-  const detail = `${describeFailure(failure, timeout)}${retries === 0 ? "" : ` (after ${retries} ${retries === 1 ? "retry" : "retries"})`}.${hint}`;
-  const error = failure.kind === "timeout" ? "timeout" : failure.kind === "truncated" ? "response_truncated" : "network_error";
-  return new AuthenticationError(0, { error, errorDescription: detail }, { message: `${what} failed: ${detail}`, cause: failure.cause });
-}
-
+/** One attempt: the response with its whole body, or why there is none. Throws for abort and oversize bodies. */
 async function attempt(
   fetchImpl: FetchLike,
   request: HttpRequest,
@@ -220,7 +195,8 @@ async function attempt(
   timeout: number,
   dispatcher: unknown,
   maxBytes: number,
-): Promise<HttpResponse> {
+  what: string,
+): Promise<HttpResponse | { [FAILURE]: AttemptFailure }> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -229,27 +205,48 @@ async function attempt(
   }, timeout);
   const onAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
-  let gotResponse = false;
+  let response: Response | undefined;
+  let tooLarge: AuthenticationError | undefined;
   try {
-    const init: RequestInit & { dispatcher?: unknown } = {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal: controller.signal,
-      redirect: "manual",
-    };
+    const { method, headers, body } = request;
+    const init: RequestInit & { dispatcher?: unknown } = { method, headers, body, signal: controller.signal, redirect: "manual" };
     if (dispatcher !== undefined) init.dispatcher = dispatcher;
-    const response = await fetchImpl(request.url, init);
-    gotResponse = true;
-    const body = await readBody(response, maxBytes);
-    return { status: response.status, headers: response.headers, body };
+    response = await fetchImpl(request.url, init);
+    const { status } = response;
+    const oversize = (): AuthenticationError =>
+      (tooLarge = new AuthenticationError(
+        status,
+        { error: "response_too_large", errorDescription: `The response body is larger than ${maxBytes} bytes.` },
+        { message: `${what}the response body (status ${status}) is larger than ${maxBytes} bytes; refusing to read it.` },
+      ));
+    const declared = response.headers.get("content-length");
+    if (declared !== null && Number(declared) > maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw oversize();
+    }
+    let text = "";
+    if (response.body !== null) {
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let total = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw oversize();
+        }
+        text += decoder.decode(value, { stream: true });
+      }
+      text += decoder.decode();
+    }
+    return { status, headers: response.headers, body: text };
   } catch (error) {
     if (signal?.aborted) throw abortReason(signal);
-    if (error instanceof OversizeBody) throw error;
-    if (timedOut) throw new AttemptFailure("timeout", error, false);
-    if (error instanceof InvalidArgumentError) throw error;
-    const refused = !gotResponse && causeCode(error) === "ECONNREFUSED";
-    throw new AttemptFailure(gotResponse ? "truncated" : "network", error, refused);
+    if ((tooLarge !== undefined && error === tooLarge) || (!timedOut && error instanceof InvalidArgumentError)) throw error;
+    const kind: FailureKind = timedOut ? "timeout" : response ? "response_truncated" : "network_error";
+    return { [FAILURE]: { kind, cause: error, refused: kind === "network_error" && causeCode(error) === "ECONNREFUSED" } };
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
@@ -257,55 +254,17 @@ async function attempt(
 }
 
 function causeCode(error: unknown): unknown {
-  const cause = error && typeof error === "object" ? (error as { cause?: unknown }).cause : undefined;
-  return cause && typeof cause === "object" ? (cause as { code?: unknown }).code : undefined;
-}
-
-async function readBody(response: Response, maxBytes: number): Promise<string> {
-  const declared = response.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new OversizeBody(response.status, maxBytes);
-  }
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new OversizeBody(response.status, maxBytes);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  return (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
 }
 
 function abortReason(signal: AbortSignalLike): unknown {
   return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
 }
 
-function throwIfAborted(signal: AbortSignalLike | undefined): void {
-  if (signal?.aborted) throw abortReason(signal);
-}
-
 /** Waits `ms` milliseconds; rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
+    if (signal?.aborted) return reject(abortReason(signal));
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(abortReason(signal as AbortSignalLike));

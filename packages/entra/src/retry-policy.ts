@@ -37,15 +37,16 @@ export function isRetryableStatus(status: number): boolean {
  * `Retry-After` (seconds or an HTTP date). `undefined` when none is present or parsable.
  */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
-  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"]) {
     const value = headers.get(name);
-    if (value !== null && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value));
+    if (value === null) continue;
+    if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * (name === "retry-after" ? 1000 : 1));
+    if (name === "retry-after") {
+      const date = Date.parse(value);
+      return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+    }
   }
-  const value = headers.get("retry-after");
-  if (value === null) return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+  return undefined;
 }
 
 /**
@@ -57,25 +58,23 @@ export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, ran
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-function count(value: unknown, field: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a non-negative number; got ${typeof value === "number" ? value : typeof value}.`);
-  }
-  return value;
-}
-
 /** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
 export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   if (options === undefined) return DEFAULT_RETRY_OPTIONS;
   if (options === null || typeof options !== "object") {
     throw new InvalidArgumentError("invalid_argument", `"retryOptions" must be an object.`);
   }
-  const o = options as RetryOptions;
-  return Object.freeze({
-    maxRetries: Math.floor(count(o.maxRetries, "retryOptions.maxRetries", DEFAULT_RETRY_OPTIONS.maxRetries)),
-    retryDelayInMs: count(o.retryDelayInMs, "retryOptions.retryDelayInMs", DEFAULT_RETRY_OPTIONS.retryDelayInMs),
-    maxRetryDelayInMs: count(o.maxRetryDelayInMs, "retryOptions.maxRetryDelayInMs", DEFAULT_RETRY_OPTIONS.maxRetryDelayInMs),
-    maxRetryTimeInMs: count(o.maxRetryTimeInMs, "retryOptions.maxRetryTimeInMs", DEFAULT_RETRY_OPTIONS.maxRetryTimeInMs),
-  });
+  const resolved: Record<string, number> = {};
+  for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
+    const value: unknown = (options as Record<string, unknown>)[field];
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+      throw new InvalidArgumentError(
+        "invalid_argument",
+        `"retryOptions.${field}" must be a non-negative number; got ${typeof value === "number" ? value : typeof value}.`,
+      );
+    }
+    resolved[field] = (value as number | undefined) ?? fallback;
+  }
+  resolved["maxRetries"] = Math.floor(resolved["maxRetries"] as number);
+  return Object.freeze(resolved) as unknown as ResolvedRetryOptions;
 }

@@ -44,16 +44,20 @@ function str(value: unknown): string | undefined {
 }
 
 function firstLine(text: string): string {
-  const end = text.search(/\r?\n/);
-  return end === -1 ? text : text.slice(0, end);
+  return text.split(/\r?\n/, 1)[0] as string;
 }
 
 function fallbackError(status: number): string {
-  if (status === 400) return "invalid_request";
-  if (status === 401) return "invalid_client";
-  if (status === 429) return "temporarily_unavailable";
-  if (status >= 500) return "server_error";
-  return "unknown_error";
+  return status >= 500 ? "server_error" : ({ 400: "invalid_request", 401: "invalid_client", 429: "temporarily_unavailable" } as Record<number, string>)[status] ?? "unknown_error";
+}
+
+/** An `invalid_token_response` error: a 2xx answer that is not a usable token. */
+function invalidResponse(status: number, description: string, body: string, who: string, cause?: unknown, details?: ErrorResponse): AuthenticationError {
+  return new AuthenticationError(status, details ?? { error: "invalid_token_response", errorDescription: description }, {
+    rawBody: body,
+    message: `${who}: ${description}`,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 /**
@@ -114,11 +118,7 @@ export function parseTokenResponse(response: HttpResponse, requestStartMs: numbe
   if (status < 200 || status > 299) throw errorFromResponse(response, who);
   const parsed = parseJsonObject(body);
   if (!parsed.ok || parsed.value === undefined) {
-    const description = `The token endpoint answered status ${status} with ${shapeOf(parsed)}; expected a JSON token response.`;
-    throw new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, {
-      rawBody: body,
-      message: `${who}: ${description}`,
-    });
+    throw invalidResponse(status, `The token endpoint answered status ${status} with ${shapeOf(parsed)}; expected a JSON token response.`, body, who);
   }
   const json = parsed.value;
   if (json["error"] !== undefined || json["error_description"] !== undefined || json["suberror"] !== undefined) {
@@ -132,14 +132,10 @@ export function parseTokenResponse(response: HttpResponse, requestStartMs: numbe
       status,
     );
   } catch (error) {
-    if (AuthenticationError.isInstance(error)) {
-      throw new AuthenticationError(status, error.errorResponse, { rawBody: body, message: `${who}: ${error.message}`, cause: error });
-    }
-    throw error;
+    throw AuthenticationError.isInstance(error) ? invalidResponse(status, error.message, body, who, error, error.errorResponse) : error;
   }
   if (json["token_type"] !== undefined && typeof json["token_type"] !== "string") {
-    const description = `"token_type" must be a string such as "Bearer".`;
-    throw new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, { rawBody: body, message: `${who}: ${description}` });
+    throw invalidResponse(status, `"token_type" must be a string such as "Bearer".`, body, who);
   }
   return { accessToken: clampRefreshAfter(accessToken, requestStartMs), body: json };
 }

@@ -30,7 +30,7 @@ export interface ImdsProbeOptions {
 
 const GLOBAL_PROBES = Symbol.for("@id/managed-identity.imds-probes.v1");
 const GLOBAL_AVAILABLE = Symbol.for("@id/managed-identity.imds-available.v1");
-const logger = getLogger("ManagedIdentityCredential");
+const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 
 function probes(): Map<string, Promise<boolean>> {
   const holder = globalThis as { [GLOBAL_PROBES]?: Map<string, Promise<boolean>> };

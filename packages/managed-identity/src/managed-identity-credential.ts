@@ -27,19 +27,14 @@ import { createHttpClient, resolveRetryOptions } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
 import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-key-file.js";
-import { createAzureArcSource } from "./azure-arc.js";
-import { createAzureMlSource } from "./azure-ml.js";
-import { createCloudShellSource } from "./cloud-shell.js";
 import { ENVIRONMENT_VARIABLES, detectSource } from "./detect-source.js";
 import type { ManagedIdentityEnvironment, SourceConfig } from "./detect-source.js";
 import { describeIdentity, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { DEFAULT_IMDS_PROBE_TIMEOUT_MS } from "./imds-probe.js";
 import { IMDS_RETRY_DEFAULTS, createImdsSource } from "./imds.js";
-import { createPinnedFetch } from "./pinned-fetch.js";
-import { createServiceFabricSource } from "./service-fabric.js";
-import { createTokenExchange } from "./token-exchange.js";
-import type { TokenExchange } from "./token-exchange.js";
+import { loadLazySources } from "./lazy.js";
+import type { ExchangeGetToken } from "./sources.js";
 import { SOURCE_LABEL, who } from "./token-response.js";
 import type { SourceName } from "./token-response.js";
 import type { TokenSource } from "./token-source.js";
@@ -89,7 +84,7 @@ export const SOURCE_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.fr
   maxRetryTimeInMs: 15_000,
 });
 
-const logger = getLogger("ManagedIdentityCredential");
+const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 const logged = new Set<string>();
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -98,17 +93,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function mergeRetryOptions(defaults: Readonly<Required<RetryOptions>>, given: unknown): RetryOptions {
   if (given === undefined) return defaults;
-  if (!isObject(given)) throw new InvalidArgumentError("invalid_argument", `"retryOptions" must be an object.`);
+  if (!isObject(given)) throw invalid("retryOptions", "an object");
   const merged: Record<string, unknown> = { ...defaults };
   for (const [name, value] of Object.entries(given)) if (value !== undefined) merged[name] = value;
   return resolveRetryOptions(merged);
 }
 
+/** A `TypeError` (code `invalid_argument`) for an option: `"field" must be …`. */
+function invalid(field: string, what: string): InvalidArgumentError {
+  return new InvalidArgumentError("invalid_argument", `"${field}" must be ${what}.`);
+}
+
 function positiveMs(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a positive number of milliseconds.`);
-  }
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw invalid(field, "a positive number of milliseconds");
   return value;
 }
 
@@ -116,8 +114,8 @@ export class ManagedIdentityCredential implements TokenCredential {
   /** The source chosen from the environment. */
   readonly source: SourceName;
   readonly #identity: IdentitySelector;
-  readonly #tokenSource: TokenSource | undefined;
-  readonly #exchange: TokenExchange | undefined;
+  /** The source, or (for a source loaded lazily) a function that loads it once. */
+  readonly #tokenSource: TokenSource | (() => Promise<TokenSource | ExchangeGetToken>);
   readonly #partition: string;
 
   /** System-assigned identity, or a user-assigned one named in `options`. */
@@ -142,14 +140,12 @@ export class ManagedIdentityCredential implements TokenCredential {
     const o = options as ManagedIdentityCredentialOptions;
     this.#identity = resolveIdentitySelector(clientIdArgument, options);
     if (o.authorityHost !== undefined && typeof o.authorityHost !== "string") {
-      throw new InvalidArgumentError("invalid_argument", `"authorityHost" must be a string such as "https://login.microsoftonline.com".`);
+      throw invalid("authorityHost", `a string such as "https://login.microsoftonline.com"`);
     }
     if (o.arcKeyDirectory !== undefined && (typeof o.arcKeyDirectory !== "string" || o.arcKeyDirectory === "")) {
-      throw new InvalidArgumentError("invalid_argument", `"arcKeyDirectory" must be a non-empty directory path.`);
+      throw invalid("arcKeyDirectory", "a non-empty directory path");
     }
-    if (o.probeImds !== undefined && typeof o.probeImds !== "boolean") {
-      throw new InvalidArgumentError("invalid_argument", `"probeImds" must be a boolean.`);
-    }
+    if (o.probeImds !== undefined && typeof o.probeImds !== "boolean") throw invalid("probeImds", "a boolean");
     const probeTimeout = positiveMs(o.imdsProbeTimeoutInMs, "imdsProbeTimeoutInMs", DEFAULT_IMDS_PROBE_TIMEOUT_MS);
 
     // The environment is read here, once.
@@ -177,48 +173,42 @@ export class ManagedIdentityCredential implements TokenCredential {
       maxResponseBytes: o.maxResponseBytes,
       retryOptions: mergeRetryOptions(config.name === "Imds" ? IMDS_RETRY_DEFAULTS : SOURCE_RETRY_DEFAULTS, o.retryOptions),
     };
-    if (config.name === "TokenExchange") {
-      this.#exchange = createTokenExchange(config, transport);
-      this.#partition = "";
+    const arcKeyDirectory = o.arcKeyDirectory ?? defaultArcKeyDirectory(platform, programData);
+    if (config.name === "Imds") {
+      this.#tokenSource = createImdsSource(config.endpoint, createHttpClient(transport), this.#identity, {
+        enabled: o.probeImds === true && tokenCredentialsChoice?.trim() !== "ManagedIdentityCredential" && !config.hostFromEnvironment,
+        timeoutInMs: probeTimeout,
+        fetch: transport.fetch,
+      });
+    } else if (config.name === "AppService") {
+      this.#tokenSource = createAppServiceSource(config.endpoint, config.secret, createHttpClient(transport), this.#identity);
     } else {
-      this.#tokenSource = this.#createSource(config, transport, {
-        probe: o.probeImds === true && tokenCredentialsChoice?.trim() !== "ManagedIdentityCredential",
-        probeTimeout,
-        arcKeyDirectory: o.arcKeyDirectory ?? defaultArcKeyDirectory(platform, programData),
-      });
-      this.#partition = cachePartition({
-        kind: "managed-identity",
-        authority: `${config.name} ${this.#tokenSource.endpoint}`,
-        tenantId: "",
-        clientId: this.#identity.kind === "system" ? "system" : `${this.#identity.kind}=${this.#identity.value}`,
-      });
+      // Checked now, so a bad option fails at construction even though the source loads later.
+      createHttpClient(transport);
+      const identity = this.#identity;
+      let created: Promise<TokenSource | ExchangeGetToken> | undefined;
+      this.#tokenSource = () =>
+        (created ??= loadLazySources(who(config.name)).then(
+          (lazy) => lazy.createLazySource(config, transport, identity, arcKeyDirectory),
+          (error: unknown) => {
+            created = undefined;
+            throw error;
+          },
+        ));
     }
+    this.#partition =
+      config.name === "TokenExchange"
+        ? ""
+        : cachePartition({
+            kind: "managed-identity",
+            authority: `${config.name} ${config.endpoint}`,
+            tenantId: "",
+            clientId: this.#identity.kind === "system" ? "system" : `${this.#identity.kind}=${this.#identity.value}`,
+          });
     const line = `${describeEndpoint(config)}, for ${describeIdentity(this.#identity)}.`;
     if (!logged.has(line)) {
       logged.add(line);
       logger.info(`ManagedIdentityCredential will use ${SOURCE_LABEL[config.name]}: ${line}`);
-    }
-  }
-
-  #createSource(config: Exclude<SourceConfig, { name: "TokenExchange" }>, transport: HttpClientOptions, extra: { probe: boolean; probeTimeout: number; arcKeyDirectory: string | undefined }): TokenSource {
-    const identity = this.#identity;
-    switch (config.name) {
-      case "ServiceFabric":
-        return createServiceFabricSource(config.endpoint, config.secret, createHttpClient({ ...transport, fetch: createPinnedFetch(config.thumbprint), dispatcher: undefined }));
-      case "AppService":
-        return createAppServiceSource(config.endpoint, config.secret, createHttpClient(transport), identity);
-      case "AzureML":
-        return createAzureMlSource(config.endpoint, config.secret, config.defaultClientId, createHttpClient(transport), identity);
-      case "CloudShell":
-        return createCloudShellSource(config.endpoint, createHttpClient(transport));
-      case "AzureArc":
-        return createAzureArcSource(config.endpoint, extra.arcKeyDirectory, createHttpClient(transport), identity);
-      case "Imds":
-        return createImdsSource(config.endpoint, createHttpClient(transport), identity, {
-          enabled: extra.probe && !config.hostFromEnvironment,
-          timeoutInMs: extra.probeTimeout,
-          fetch: transport.fetch,
-        });
     }
   }
 
@@ -236,7 +226,9 @@ export class ManagedIdentityCredential implements TokenCredential {
           `ManagedIdentityCredential: managed identity issues a token for one scope at a time; ${list.length} were requested. Call getToken once per scope.`,
         );
       }
-      if (this.#exchange !== undefined) return this.#exchange(scope, options);
+      if (this.#partition === "") {
+        return (this.#tokenSource as () => Promise<ExchangeGetToken>)().then((exchange) => exchange(scope, options));
+      }
       const key = tokenCacheKey(this.#partition, scope, false);
       const result = getTokenCache().getToken(key, ({ signal }) => this.#acquire(scope, signal, options), options);
       return result instanceof Promise ? result : Promise.resolve(result);
@@ -246,7 +238,8 @@ export class ManagedIdentityCredential implements TokenCredential {
   }
 
   async #acquire(scope: string, signal: AbortSignal, options: GetTokenOptions | undefined): Promise<AccessToken> {
-    const source = this.#tokenSource as TokenSource;
+    const source =
+      typeof this.#tokenSource === "function" ? ((await this.#tokenSource()) as TokenSource) : this.#tokenSource;
     try {
       const token = await source.requestToken(scopeToResource(scope), { signal, timeoutInMs: options?.requestOptions?.timeout });
       logger.info(`${who(source.name)}: token acquired for ${describeIdentity(this.#identity)}.`);

@@ -41,8 +41,7 @@ function str(value: unknown): string | undefined {
 }
 
 function firstLine(text: string): string {
-  const end = text.search(/\r?\n/);
-  return end === -1 ? text : text.slice(0, end);
+  return text.split(/\r?\n/, 1)[0] as string;
 }
 
 /** Parses a 2xx body into a token. `started` is when the request was sent (milliseconds). */
@@ -50,8 +49,7 @@ export function parseManagedIdentityToken(source: SourceName, response: HttpResp
   const { status, body } = response;
   const parsed = parseJsonObject(body);
   if (!parsed.ok || parsed.value === undefined) {
-    const shape = !parsed.ok ? `a body that ${parsed.reason}` : "an empty body";
-    const description = `The endpoint answered status ${status} with ${shape}; expected a JSON token response.`;
+    const description = `The endpoint answered status ${status} with ${!parsed.ok ? `a body that ${parsed.reason}` : "an empty body"}; expected a JSON token response.`;
     throw new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, {
       rawBody: body,
       message: `${who(source)}: ${description}`,
@@ -108,13 +106,10 @@ function errorFields(json: Json | undefined): { error?: string; description?: st
 const IDENTITY_NOT_FOUND = /identity not found|unable to load the proper managed identity|managedidentitynotfound|no managed identity|not been assigned|is not assigned|identity .*not found/i;
 
 function fallbackError(status: number): string {
-  if (status === 400) return "invalid_request";
-  if (status === 401) return "unauthorized_client";
-  if (status === 403) return "forbidden";
-  if (status === 404) return "not_found";
-  if (status === 429) return "too_many_requests";
-  if (status >= 500) return "server_error";
-  return "unknown_error";
+  return (
+    (status >= 500 ? "server_error" : ({ 400: "invalid_request", 401: "unauthorized_client", 403: "forbidden", 404: "not_found", 429: "too_many_requests" } as Record<number, string>)[status]) ??
+    "unknown_error"
+  );
 }
 
 /**
