@@ -24,12 +24,13 @@ export const BUDGETS = [
     limit: 26 * 1024,
   },
   {
-    // Goal (issue 5): 20 KB. Not met yet; the limit is the measured size rounded up to the next KB. The
-    // sources only some hosts need load at run time from "@id/managed-identity/sources" (see its README).
+    // Goal (issue 5): 20 KB. Not met yet; the limit is the measured size rounded up to the next KB. This is
+    // the one-file bundle, which includes every source: the sources only some hosts need sit behind a
+    // dynamic import of "@id/managed-identity/sources", which a code-splitting bundler puts in its own chunk.
     name: "ManagedIdentityCredential (@id/managed-identity)",
     code: `import { ManagedIdentityCredential } from "@id/managed-identity";
            export const c = new ManagedIdentityCredential();`,
-    limit: 30 * 1024,
+    limit: 48 * 1024,
   },
 ];
 

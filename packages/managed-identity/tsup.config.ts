@@ -1,3 +1,3 @@
 import { definePackage } from "@id/build-config/tsup";
 
-export default definePackage({ platform: "node", entry: ["src/index.ts", "src/sources.ts"] });
+export default definePackage({ platform: "node", entry: ["src/index.ts", "src/sources.ts"], splitting: true });

@@ -1,7 +1,7 @@
 // The one build preset every package uses: ESM + CJS + d.ts from src/index.ts (or the given entries).
 import { defineConfig } from "tsup";
 
-/** @param {{ entry?: string[] | Record<string, string>, platform?: "node" | "neutral", banner?: Record<string, string> }} [options] */
+/** @param {{ entry?: string[] | Record<string, string>, platform?: "node" | "neutral", banner?: Record<string, string>, splitting?: boolean }} [options] */
 export function definePackage(options = {}) {
   return defineConfig({
     entry: options.entry ?? ["src/index.ts"],
@@ -9,7 +9,7 @@ export function definePackage(options = {}) {
     dts: true,
     sourcemap: false,
     clean: true,
-    splitting: false,
+    splitting: options.splitting ?? false,
     treeshake: true,
     target: "node20",
     platform: options.platform ?? "neutral",

@@ -1,7 +1,8 @@
 /**
- * Loading `@id/managed-identity/sources` (the sources only some hosts need) at run time. The specifier is
- * built at run time so bundlers leave the import alone: an app bundled for IMDS or App Service does not
- * carry those sources. Node resolves it from `node_modules` when such a host selects one.
+ * Loading `@id/managed-identity/sources` (the sources only some hosts need) on first use. A plain dynamic
+ * import with a literal specifier: Node loads it only when such a host selects one of those sources, and
+ * bundlers see it, so a bundled app always carries the code it may need (in a chunk of its own when the
+ * bundler splits code; inlined otherwise). Bundle size is never bought with a run-time failure.
  */
 import type { createLazySource } from "./sources.js";
 
@@ -18,13 +19,13 @@ let loading: Promise<LazySources> | undefined;
 export function loadLazySources(who: string): Promise<LazySources> {
   const registered = (globalThis as Record<symbol, LazySources | undefined>)[LAZY_SOURCES];
   if (registered !== undefined) return Promise.resolve(registered);
-  const specifier = ["@id", "managed-identity", "sources"].join("/");
-  loading ??= (import(specifier) as Promise<LazySources>).catch((error: unknown) => {
+  const specifier = "@id/managed-identity/sources";
+  loading ??= (import("@id/managed-identity/sources") as Promise<LazySources>).catch((error: unknown) => {
     loading = undefined;
-    // Not "unavailable": the host selected this source, the app was packaged without it — a chain must stop.
+    // Not "unavailable": the host selected this source and its code is missing — a chain must stop.
     throw new Error(
       `${who}: could not load this source's code from "${specifier}" (${error instanceof Error ? error.message : String(error)}). ` +
-        `An app bundled into one file must call registerManagedIdentitySources() from "${specifier}" at start-up.`,
+        `Reinstall @id/managed-identity, or keep "${specifier}" in the app's bundle.`,
       { cause: error },
     );
   });

@@ -42,3 +42,48 @@ describe("lazily loaded sources", () => {
     expect(credentialSource).not.toMatch(/^import (?!type )[^;]*from "\.\/(azure-arc|azure-ml|cloud-shell|service-fabric|token-exchange|pinned-fetch|sources)\.js"/m);
   });
 });
+
+describe("a one-file bundle", () => {
+  it("carries the lazily loaded sources: esbuild follows the dynamic import, the bundle runs outside node_modules", async () => {
+    const { build } = await import("esbuild");
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { execFile } = await import("node:child_process");
+    // The app's source sits inside the package (so "@id/managed-identity" resolves to this package, from
+    // src/ through the "@id/source" condition); the bundle is written to and run from a temp directory.
+    const source = mkdtempSync(new URL("../.bundle-test-", import.meta.url).pathname);
+    const dir = mkdtempSync(join(tmpdir(), "id-mi-bundle-"));
+    try {
+      const entry = join(source, "app.mjs");
+      writeFileSync(
+        entry,
+        `import { ManagedIdentityCredential } from "@id/managed-identity";
+         const token = await new ManagedIdentityCredential().getToken("https://bundled.example/.default");
+         console.log(token.token);`,
+      );
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        conditions: ["@id/source"],
+        outfile: join(dir, "out", "app.mjs"),
+        logLevel: "silent",
+      });
+      const output = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [join(dir, "out", "app.mjs")],
+          { cwd: dir, env: { PATH: process.env.PATH ?? "", MSI_ENDPOINT: `${server.url}/oauth2/token` } },
+          (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+        ),
+      );
+      expect(output.trim()).toBe("lazy-token");
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(source, { recursive: true, force: true });
+    }
+  });
+});
