@@ -138,13 +138,9 @@ export class AuthorizationCodeCredential implements TokenCredential {
     this.#allowedTenants = resolveAdditionallyAllowedTenants(o.additionallyAllowedTenants);
     this.#disableMultiTenantAuth = readDisableMultiTenantAuth();
     this.#client = createEntraClient({
+      ...o, // the transport options (fetch, dispatcher, timeoutInMs, retryOptions, maxResponseBytes)
       authority: resolveAuthority({ authorityHost: o.authorityHost, envAuthorityHost: readEnv("AZURE_AUTHORITY_HOST") }),
       credentialName: NAME,
-      fetch: o.fetch,
-      dispatcher: o.dispatcher,
-      timeoutInMs: o.timeoutInMs,
-      retryOptions: o.retryOptions,
-      maxResponseBytes: o.maxResponseBytes,
     });
   }
 

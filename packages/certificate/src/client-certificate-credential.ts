@@ -80,6 +80,7 @@ export class ClientCertificateCredential implements TokenCredential {
       credentialName: NAME,
     });
     const entra = createEntraClient({
+      ...o, // the transport options (fetch, dispatcher, timeoutInMs, retryOptions, maxResponseBytes)
       authority: resolveAuthority({
         authorityHost: o.authorityHost,
         envAuthorityHost: readEnv("AZURE_AUTHORITY_HOST"),
@@ -87,11 +88,6 @@ export class ClientCertificateCredential implements TokenCredential {
         detectedRegion: readEnv("REGION_NAME"),
       }),
       credentialName: NAME,
-      fetch: o.fetch,
-      dispatcher: o.dispatcher,
-      timeoutInMs: o.timeoutInMs,
-      retryOptions: o.retryOptions,
-      maxResponseBytes: o.maxResponseBytes,
     });
     const additionallyAllowedTenants = resolveAdditionallyAllowedTenants(o.additionallyAllowedTenants);
     const disableMultiTenantAuth = readDisableMultiTenantAuth();

@@ -55,6 +55,7 @@ export class ClientAssertionCredential implements TokenCredential {
     }
     const o = checkOptions<ClientAssertionCredentialOptions>(options, NAME);
     const entra = createEntraClient({
+      ...o, // the transport options (fetch, dispatcher, timeoutInMs, retryOptions, maxResponseBytes)
       authority: resolveAuthority({
         authorityHost: o.authorityHost,
         envAuthorityHost: readEnv("AZURE_AUTHORITY_HOST"),
@@ -62,11 +63,6 @@ export class ClientAssertionCredential implements TokenCredential {
         detectedRegion: readEnv("REGION_NAME"),
       }),
       credentialName: NAME,
-      fetch: o.fetch,
-      dispatcher: o.dispatcher,
-      timeoutInMs: o.timeoutInMs,
-      retryOptions: o.retryOptions,
-      maxResponseBytes: o.maxResponseBytes,
     });
     this.#getToken = createClientCredentialFlow({
       credentialName: NAME,

@@ -57,13 +57,9 @@ export class ClientSecretCredential implements TokenCredential {
       detectedRegion: readEnv("REGION_NAME"),
     });
     const entra = createEntraClient({
+      ...o, // the transport options (fetch, dispatcher, timeoutInMs, retryOptions, maxResponseBytes)
       authority,
       credentialName: NAME,
-      fetch: o.fetch,
-      dispatcher: o.dispatcher,
-      timeoutInMs: o.timeoutInMs,
-      retryOptions: o.retryOptions,
-      maxResponseBytes: o.maxResponseBytes,
     });
     const credentialHash = sha256Hex(secret);
     credentialHash.catch(() => undefined); // surfaced by getToken, not as an unhandled rejection
