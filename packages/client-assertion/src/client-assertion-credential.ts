@@ -6,9 +6,10 @@
  * `getAssertion` is called for every token request (each cache miss), never cached here.
  * Same constructor as `@azure/identity`'s.
  */
-import { AuthenticationError, InvalidArgumentError, checkTenantId, readEnv, redact, resolveAdditionallyAllowedTenants } from "@id/core";
+import { InvalidArgumentError, checkTenantId, readEnv, resolveAdditionallyAllowedTenants } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
 import {
+  callGetAssertion,
   CLIENT_ASSERTION_TYPE,
   checkClientId,
   checkOptions,
@@ -72,7 +73,7 @@ export class ClientAssertionCredential implements TokenCredential {
       client: entra,
       additionallyAllowedTenants: resolveAdditionallyAllowedTenants(o.additionallyAllowedTenants),
       disableMultiTenantAuth: readDisableMultiTenantAuth(),
-      authenticate: async () => ({ client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await callGetAssertion(getAssertion) }),
+      authenticate: async () => ({ client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await callGetAssertion(NAME, getAssertion) }),
     });
   }
 
@@ -89,24 +90,3 @@ export class ClientAssertionCredential implements TokenCredential {
   }
 }
 
-async function callGetAssertion(getAssertion: GetAssertion): Promise<string> {
-  let assertion: unknown;
-  try {
-    assertion = await getAssertion();
-  } catch (error) {
-    const detail = error instanceof Error ? `${error.name}: ${redact(error.message).slice(0, 200)}` : typeof error;
-    throw new AuthenticationError(
-      0,
-      { error: "client_assertion_failed", errorDescription: `getAssertion threw (${detail}).` },
-      { cause: error, message: `${NAME}: getAssertion threw (${detail}); no token request was sent. Check the callback that supplies the assertion.` },
-    );
-  }
-  if (typeof assertion !== "string" || assertion.trim() === "") {
-    const got = typeof assertion === "string" ? "an empty string" : assertion === null ? "null" : typeof assertion;
-    throw new InvalidArgumentError(
-      "invalid_client_assertion",
-      `${NAME}: getAssertion must return the client assertion (a JWT) as a non-empty string, or a promise of one; it returned ${got}.`,
-    );
-  }
-  return assertion;
-}

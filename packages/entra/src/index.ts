@@ -25,3 +25,4 @@ export type {
   GetToken,
 } from "./client-credential-flow.js";
 export { checkClientId, checkOptions, checkSecret, readDisableMultiTenantAuth } from "./validate.js";
+export { callGetAssertion } from "./get-assertion.js";

@@ -11,7 +11,6 @@
  * and `adfs` do not pin the tenant. Here every path sends the request to the tenant the tenant rule chose.
  */
 import {
-  AuthenticationError,
   InvalidArgumentError,
   cachePartition,
   checkTenantId,
@@ -19,7 +18,6 @@ import {
   getTokenCache,
   normalizeScopes,
   readEnv,
-  redact,
   resolveAdditionallyAllowedTenants,
   resolveTenantId,
   sha256Hex,
@@ -28,7 +26,7 @@ import {
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
 import { createCertificateAuthenticator } from "@id/certificate";
 import type { CertificateSigningAlgorithm } from "@id/certificate";
-import { CLIENT_ASSERTION_TYPE, checkClientId, checkOptions, createEntraClient, readDisableMultiTenantAuth, resolveAuthority } from "@id/entra";
+import { CLIENT_ASSERTION_TYPE, callGetAssertion, checkClientId, checkOptions, createEntraClient, readDisableMultiTenantAuth, resolveAuthority } from "@id/entra";
 import type { ClientAuthentication, EntraClient, HttpClientOptions } from "@id/entra";
 
 /** Options every form shares. */
@@ -271,23 +269,7 @@ function clientAuthentication(
     return {
       credentialHash: () => Promise.resolve(instance),
       async fields() {
-        let assertion: unknown;
-        try {
-          assertion = await getAssertion();
-        } catch (error) {
-          const detail = error instanceof Error ? `${error.name}: ${redact(error.message).slice(0, 200)}` : typeof error;
-          throw new AuthenticationError(
-            0,
-            { error: "client_assertion_failed", errorDescription: `getAssertion threw (${detail}).` },
-            { cause: error, message: `${NAME}: getAssertion threw (${detail}); no token request was sent. Check the callback that supplies the assertion.` },
-          );
-        }
-        if (typeof assertion !== "string" || assertion.trim() === "") {
-          throw new InvalidArgumentError(
-            "invalid_client_assertion",
-            `${NAME}: "getAssertion" must return a non-empty string (a client assertion JWT); it returned ${assertion === null ? "null" : typeof assertion}.`,
-          );
-        }
+        const assertion = await callGetAssertion(NAME, getAssertion);
         return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion };
       },
     };
