@@ -309,17 +309,19 @@ export function cachePartition(parts: CachePartition): string {
 
 // Built keys, by partition then scope key: a cached-token call reuses the same key string, whose hash the
 // engine has already computed, instead of concatenating and hashing a new one. Bounded.
-const builtKeys = new Map<string, [Map<string, string>, Map<string, string>]>();
+const builtKeys = new Map<string, Map<string, string>[]>();
 const MAX_BUILT_KEYS = 16_384;
 let builtKeyCount = 0;
 
-function keysOf(partition: string, enableCae: boolean | undefined): Map<string, string> {
-  let byCae = builtKeys.get(partition);
-  if (byCae === undefined) {
-    byCae = [new Map(), new Map()];
-    builtKeys.set(partition, byCae);
+// Per partition: keys of single scopes (no CAE, CAE), then of multi-scope sets (no CAE, CAE). A raw
+// string is looked up only among single scopes, so "a b" can never pass for a validated scope.
+function keysOf(partition: string, enableCae: boolean | undefined, multi: boolean): Map<string, string> {
+  let maps = builtKeys.get(partition);
+  if (maps === undefined) {
+    maps = [new Map(), new Map(), new Map(), new Map()];
+    builtKeys.set(partition, maps);
   }
-  return enableCae ? byCae[1] : byCae[0];
+  return maps[(multi ? 2 : 0) + (enableCae ? 1 : 0)] as Map<string, string>;
 }
 
 /**
@@ -329,16 +331,15 @@ function keysOf(partition: string, enableCae: boolean | undefined): Map<string, 
  */
 export function tokenCacheKey(partition: string, scopes: unknown, enableCae: boolean | undefined): string {
   if (typeof scopes === "string") {
-    const key = keysOf(partition, enableCae).get(scopes);
-    // A hit is a scope validated before; a multi-scope key ("a b") is not a valid single scope.
-    if (key !== undefined && scopes.indexOf(" ") === -1) return key;
+    const key = keysOf(partition, enableCae, false).get(scopes); // a hit is a scope validated before
+    if (key !== undefined) return key;
   }
   return cacheKey(partition, scopeKey(normalizeScopes(scopes)), enableCae);
 }
 
 /** The cache key of a partition, an already validated scope key (`scopeKey`) and the CAE flag. */
 export function cacheKey(partition: string, scopes: string, enableCae: boolean | undefined): string {
-  const keys = keysOf(partition, enableCae);
+  const keys = keysOf(partition, enableCae, scopes.includes(" "));
   let key = keys.get(scopes);
   if (key === undefined) {
     if (builtKeyCount >= MAX_BUILT_KEYS) {
