@@ -25,18 +25,30 @@ const server = http.createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const url = `http://127.0.0.1:${server.address().port}/tenant/oauth2/v2.0/token`;
 
-/** The smallest credential built on core: validate, resolve the tenant, ask the cache, request on a miss. */
+/**
+ * The smallest credential built on core, shaped like @id/entra's client-credentials flow: validate,
+ * resolve the tenant, ask the cache, request on a miss. Like that flow, it keeps one request function per
+ * scope, so a cached call is two map lookups and allocates nothing but its promise.
+ */
 class MinimalCredential {
   #partition;
   #tenantId;
+  #requests = new Map();
   constructor(tenantId, clientId) {
     this.#tenantId = tenantId;
     this.#partition = cachePartition({ kind: "bench", authority: url, tenantId, clientId, credentialHash: "h" });
   }
-  async getToken(scopes, options = {}) {
-    if (options.tenantId !== undefined) resolveTenantId({ configuredTenantId: this.#tenantId, requestedTenantId: options.tenantId });
-    const key = tokenCacheKey(this.#partition, scopes, options.enableCae);
-    return getTokenCache().getToken(key, () => this.#request(normalizeScopes(scopes)), options);
+  async getToken(scopes, options) {
+    if (options?.tenantId !== undefined) resolveTenantId({ configuredTenantId: this.#tenantId, requestedTenantId: options.tenantId });
+    // The common call (one scope as a string, no CAE) finds its key and request function in one lookup.
+    let hit = typeof scopes === "string" && !options?.enableCae ? this.#requests.get(scopes) : undefined;
+    if (hit === undefined) {
+      const key = tokenCacheKey(this.#partition, scopes, options?.enableCae);
+      const list = normalizeScopes(scopes);
+      hit = { key, request: () => this.#request(list) };
+      if (typeof scopes === "string" && !options?.enableCae) this.#requests.set(scopes, hit);
+    }
+    return getTokenCache().getToken(hit.key, hit.request, options);
   }
   async #request(scopes) {
     const started = Date.now();
@@ -58,6 +70,7 @@ async function callsPerSecond(keyCount) {
   const scopes = Array.from({ length: keyCount }, (_, i) => `https://resource-${i}.example/.default`);
   for (const scope of scopes) await credential.getToken(scope); // warm: one request per key
   const before = requests;
+  globalThis.gc?.(); // start the measured loop from a collected heap (the warm-up made 10,000 HTTP requests)
   const n = 2_000_000;
   for (let i = 0; i < 200_000; i++) await credential.getToken(scopes[i % keyCount]); // JIT warm-up
   const start = process.hrtime.bigint();
@@ -79,7 +92,7 @@ console.table(rows);
 const rates = rows.map((r) => Number(r["calls/s"].replace(/,/g, "")));
 console.log(`1,000 concurrent cold calls for one key → ${coldRequests} HTTP request(s)   (goal: 1; @azure/identity measured here: 1,000)`);
 console.log(`cached getToken, 1 key: ${rows[0]["calls/s"]} calls/s   (goal: ≥ 2,000,000; @azure/identity measured here: 44,747)`);
-console.log(`flatness: slowest/fastest across 1…10,000 keys = ${(Math.min(...rates) / Math.max(...rates)).toFixed(2)}`);
-const ok = coldRequests === 1 && rates[0] >= 2_000_000;
+console.log(`slowest across 1…10,000 cached keys: ${Math.round(Math.min(...rates)).toLocaleString("en-US")} calls/s   (goal: ≥ 2,000,000 at every size)`);
+const ok = coldRequests === 1 && rates.every((rate) => rate >= 2_000_000);
 console.log(ok ? "core goals: met" : "core goals: NOT met");
 process.exitCode = ok ? 0 : 1;

@@ -10,7 +10,7 @@ let failed = 0;
 for (const file of benches) {
   console.log(`\n===== ${file}`);
   try {
-    execFileSync(process.execPath, [join(here, file)], { stdio: "inherit" });
+    execFileSync(process.execPath, ["--expose-gc", join(here, file)], { stdio: "inherit" });
   } catch {
     failed += 1;
     console.log(`(${file} exited non-zero)`);
