@@ -245,6 +245,17 @@ describe("ClientSecretCredential against the emulator", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);
   });
 
+  it("timeout: a body that never ends fails after the per-request timeout, then a retry succeeds", async () => {
+    emu.fault({ route: "token", endlessBody: true });
+    const before = emu.requests().length;
+    const token = await credential(undefined, { timeoutInMs: 300, retryOptions: { maxRetries: 1, retryDelayInMs: 1 } }).getToken(freshScope());
+    expect(token.token.split(".")).toHaveLength(3);
+    expect(emu.requests().length - before).toBe(2);
+    emu.fault({ route: "token", endlessBody: true, times: 2 });
+    const error = await failure(credential(undefined, { timeoutInMs: 200, retryOptions: { maxRetries: 1, retryDelayInMs: 1 } }).getToken(freshScope()));
+    expect((error as AuthenticationError).error).toBe("timeout");
+  });
+
   it("abort: rejects with the signal's reason, during the request and during a backoff", async () => {
     emu.fault({ route: "token", hang: true });
     const controller = new AbortController();

@@ -471,7 +471,7 @@ class EmulatorServer implements Emulator {
     if (fault?.hang) return; // close() destroys the socket
 
     let reply: Reply;
-    if (fault && (fault.status !== undefined || fault.body !== undefined || fault.entraError !== undefined) && !fault.truncated) {
+    if (fault && (fault.status !== undefined || fault.body !== undefined || fault.entraError !== undefined) && !fault.truncated && !fault.endlessBody) {
       reply = faultReply(route.name, fault, incoming.correlationId);
     } else {
       try {
@@ -490,6 +490,15 @@ class EmulatorServer implements Emulator {
       if (incoming.correlationId !== undefined) reply.headers["client-request-id"] ??= incoming.correlationId;
     }
     if (this.closed) return;
+    if (fault?.endlessBody) {
+      const full = Buffer.from(reply.body);
+      const headers = { ...reply.headers };
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === "content-length") delete headers[name];
+      entry.status = reply.status;
+      res.writeHead(reply.status, headers);
+      res.write(full.subarray(0, Math.max(1, Math.floor(full.length / 2)))); // and nothing more, ever
+      return;
+    }
     if (fault?.truncated) {
       const full = Buffer.from(reply.body);
       res.writeHead(reply.status, { ...reply.headers, "content-length": String(full.length) });

@@ -26,6 +26,11 @@ export interface FaultOptions {
   hang?: boolean;
   /** Send the real answer's headers and half of its body, then close the connection. */
   truncated?: boolean;
+  /**
+   * Send the real answer's status and headers (chunked, no length) and the start of its body, then never
+   * finish it: the connection stays open until the client gives up or the emulator closes.
+   */
+  endlessBody?: boolean;
   /** How many matching requests the fault applies to; default 1; `Infinity` for all. */
   times?: number;
 }

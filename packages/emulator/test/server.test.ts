@@ -188,6 +188,23 @@ describe("faults", () => {
     expect((await postForm(emu.tokenEndpoint(), secretForm())).status).toBe(200);
   });
 
+  it("sends headers and half a body that never ends, until the client gives up", async () => {
+    emu.fault({ route: "token", endlessBody: true });
+    const controller = new AbortController();
+    const res = await fetch(emu.tokenEndpoint(), { method: "POST", body: new URLSearchParams(secretForm()), signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBeNull();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toMatch(/^\{"/);
+    const next = reader.read();
+    const timedOut = await Promise.race([next.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 300))]);
+    expect(timedOut).toBe(true); // no more bytes, and no end
+    controller.abort();
+    await expect(next).rejects.toThrow();
+    expect((await postForm(emu.tokenEndpoint(), secretForm())).status).toBe(200);
+  });
+
   it("answers with a chosen Entra error (a claims challenge)", async () => {
     const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: "1700000000" } } });
     emu.fault({ route: "token", entraError: { error: "interaction_required", code: 50079, suberror: "basic_action", claims } });
