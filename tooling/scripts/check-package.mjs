@@ -79,6 +79,13 @@ try {
     if (a.length === 0) throw new Error("no exports");
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`ESM ${a.join(",")}\nCJS ${b.join(",")}`);
   });
+  for (const name of Object.keys(typeof pkg.bin === "string" ? { [pkg.name.split("/").pop()]: pkg.bin } : (pkg.bin ?? {}))) {
+    step(`npx ${name} --help (from the installed tarball)`, () => {
+      const out = run("npx", ["--no-install", name, "--help"], app);
+      if (!/usage/i.test(out)) throw new Error(`no usage text:\n${out}`);
+      return out;
+    });
+  }
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
