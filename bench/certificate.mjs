@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { bundle } from "./lib/bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -50,16 +49,10 @@ if (process.argv[2] === "--child") {
 }
 
 async function bundleSize(pkg) {
-  const dir = mkdtempSync(join(here, ".bench-"));
-  try {
-    const entry = join(dir, "app.mjs");
-    writeFileSync(entry, `import { ClientCertificateCredential } from "${pkg}";\nconst c = new ClientCertificateCredential("t", "c", "cert.pem");\nconsole.log(await c.getToken("https://vault.azure.net/.default"));\n`);
-    const result = await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", minify: true, write: false, logLevel: "silent", absWorkingDir: here });
-    const bytes = result.outputFiles[0].contents;
-    return { raw: bytes.length, gzip: gzipSync(bytes).length };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { min, gzip } = await bundle(
+    `import { ClientCertificateCredential } from "${pkg}";\nconst c = new ClientCertificateCredential("t", "c", "cert.pem");\nconsole.log(await c.getToken("https://vault.azure.net/.default"));\n`,
+  );
+  return { raw: min, gzip };
 }
 
 const emulatorCli = join(dirname(require.resolve("@id/emulator/package.json")), "dist", "cli.js");

@@ -6,7 +6,7 @@
 // it gets an HTTPS emulator and its CA through NODE_EXTRA_CA_CERTS in a child process. Both run in
 // children with a loopback-only connection guard.
 import { spawnSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +21,7 @@ for (const pkg of ["core", "entra", "client-secret", "emulator"]) {
   }
 }
 
-const { build } = await import("esbuild");
+const { bundle } = await import("./lib/bundle.mjs");
 const { startEmulator } = await import("@id/emulator");
 
 /** The environment for children: no NODE_EXTRA_CA_CERTS unless given (it costs 30-60 ms per start). */
@@ -35,17 +35,7 @@ function childEnv(extra = {}) {
 
 // 1. Bundle size: esbuild, node, esm, minified, an app that uses only ClientSecretCredential.
 async function bundleSize(entry) {
-  const result = await build({
-    entryPoints: [join(here, "apps", entry)],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    minify: true,
-    write: false,
-    logLevel: "silent",
-    absWorkingDir: here,
-  });
-  return result.outputFiles[0].contents.byteLength;
+  return (await bundle(readFileSync(join(here, "apps", entry), "utf8"))).min;
 }
 
 // 2. Cold import: wall time of `node -e 'await import(x)'` minus bare `node -e ''`, median of runs.

@@ -8,9 +8,7 @@
 // minified) of an app that uses only ManagedIdentityCredential — and the ratio of each pair.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { bundle } from "./lib/bundle.mjs";
 import { startEmulator } from "@id/emulator";
 
 const sourceArg = process.argv.find((a) => a.startsWith("--source="))?.slice("--source=".length);
@@ -66,23 +64,10 @@ async function measure(name, Credential, iterations) {
   return { callsPerSecond: iterations / seconds, concurrentRequests, freshRequests };
 }
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-async function bundleSize(pkg) {
-  const result = await build({
-    stdin: {
-      contents: `import { ManagedIdentityCredential } from "${pkg}";\nconst credential = new ManagedIdentityCredential();\nconst token = await credential.getToken("https://vault.azure.net/.default");\nconsole.log(token.expiresOnTimestamp);\n`,
-      resolveDir: benchDir,
-      loader: "js",
-    },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    minify: true,
-    write: false,
-    logLevel: "silent",
-  });
-  const bytes = result.outputFiles[0].contents;
-  return { min: bytes.length, gzip: gzipSync(bytes).length };
+function bundleSize(pkg) {
+  return bundle(
+    `import { ManagedIdentityCredential } from "${pkg}";\nconst credential = new ManagedIdentityCredential();\nconst token = await credential.getToken("https://vault.azure.net/.default");\nconsole.log(token.expiresOnTimestamp);\n`,
+  );
 }
 
 const ours = await measure("id", IdCredential, 2_000_000);

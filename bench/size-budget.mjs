@@ -1,12 +1,8 @@
 // Bundle-size budgets, enforced by `pnpm test` (after the packages are built): each entry is a tiny app
 // that uses one credential, bundled with esbuild (node, esm, minified) the way a user's bundler would.
 //   node bench/size-budget.mjs [--json]
-import { build } from "esbuild";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { bundle } from "./lib/bundle.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** The budgets: bytes of minified output. */
 export const BUDGETS = [
@@ -35,27 +31,8 @@ export const BUDGETS = [
 ];
 
 /** Minified bundle size (bytes) of `code`, resolved from the bench package. */
-export async function bundleSize(code, { external = [] } = {}) {
-  const dir = mkdtempSync(join(here, ".size-"));
-  try {
-    const entry = join(dir, "app.mjs");
-    writeFileSync(entry, code);
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      minify: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      write: false,
-      external,
-      logLevel: "silent",
-      metafile: true,
-    });
-    return result.outputFiles[0].contents.byteLength;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export async function bundleSize(code) {
+  return (await bundle(code)).min;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
