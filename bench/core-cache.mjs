@@ -45,10 +45,10 @@ class MinimalCredential {
     if (hit === undefined) {
       const key = tokenCacheKey(this.#partition, scopes, options?.enableCae);
       const list = normalizeScopes(scopes);
-      hit = { key, request: () => this.#request(list) };
+      hit = { key, request: () => this.#request(list), entry: undefined }; // a CacheSlot: the cache links it to the key's entry
       if (typeof scopes === "string" && !options?.enableCae) this.#requests.set(scopes, hit);
     }
-    return getTokenCache().getToken(hit.key, hit.request, options);
+    return getTokenCache().getToken(hit, hit.request, options);
   }
   async #request(scopes) {
     const started = Date.now();

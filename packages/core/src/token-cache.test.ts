@@ -147,6 +147,48 @@ describe("TokenCache", () => {
     expect(cache.peek("d")).toBeDefined();
   });
 
+  it("serves a slot from the entry it links to, and stays linked across a refresh", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    const { acquire, count } = issuer(HOUR, { refreshInMs: HOUR / 2 });
+    const slot: { key: string; entry?: unknown } = { key: "k" };
+    const first = await cache.getToken(slot, acquire);
+    expect(cache.getToken(slot, acquire)).toBe(first); // synchronous hit; links the slot to the entry
+    const linked = slot.entry;
+    expect(linked).toBeDefined();
+    expect(cache.getToken("k", acquire)).toBe(first); // the same entry by key
+    vi.setSystemTime(HOUR / 2 + 1);
+    expect(cache.getToken(slot, acquire)).toBe(first); // past refresh-after: served, one background refresh
+    await vi.waitFor(() => expect(count()).toBe(2));
+    await Promise.resolve();
+    const refreshed = cache.getToken(slot, acquire) as AccessToken;
+    expect(refreshed.token).toBe("token-2");
+    expect(slot.entry).toBe(linked);
+    expect(count()).toBe(2);
+  });
+
+  it("never serves a slot an entry that was evicted, deleted, cleared or expired", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache({ maxEntries: 2 });
+    const { acquire, count } = issuer();
+    const slot = { key: "a" };
+    await cache.getToken(slot, acquire);
+    await cache.getToken("b", acquire);
+    await cache.getToken("c", acquire); // "a" was never read again: evicted
+    expect(cache.peek("a")).toBeUndefined();
+    const afterEviction = cache.getToken(slot, acquire);
+    expect(afterEviction).toBeInstanceOf(Promise);
+    expect((await afterEviction).token).toBe("token-4");
+
+    cache.delete("a");
+    expect((await cache.getToken(slot, acquire)).token).toBe("token-5");
+    cache.clear();
+    expect((await cache.getToken(slot, acquire)).token).toBe("token-6");
+    vi.setSystemTime(HOUR); // past expiry: removed, a new request
+    expect((await cache.getToken(slot, acquire)).token).toBe("token-7");
+    expect(count()).toBe(7);
+  });
+
   it("rejects a caller at once on abort, and aborts the request when no caller is left", async () => {
     const cache = new TokenCache();
     let requestSignal: AbortSignal | undefined;

@@ -8,7 +8,9 @@
  *   than 30 s later. A token within `EXPIRY_MARGIN_MS` of expiry is never returned.
  * - Single flight: concurrent misses for one key share one request. `claims` bypasses the read.
  * - O(1) lookup; memory bounded by `maxEntries` (default 10,000) with second-chance (CLOCK) eviction,
- *   an LRU approximation whose hit path only sets a flag.
+ *   an LRU approximation whose hit path only sets a flag. A caller that asks for the same key again and
+ *   again passes a `CacheSlot` instead of the key: the slot remembers where the key's token lives, so a hit
+ *   reads one object instead of hashing into a map of up to `maxEntries` keys (flat from 1 to 10,000 keys).
  * - An optional second-level `TokenStore` (on disk, Redis) is consulted on a miss and written after a
  *   request; its failures are logged and never fail a `getToken`.
  */
@@ -54,8 +56,21 @@ export interface CacheReadOptions {
   abortSignal?: AbortSignalLike | undefined;
 }
 
+/**
+ * A caller's handle on one key, kept by the caller (one per scope it serves) and passed to `getToken` in
+ * place of the key. The cache links it to the key's entry; an entry that is evicted, deleted or expired is
+ * marked dead, and the next call finds the key's entry again. Any object with a `key` can be a slot.
+ */
+export interface CacheSlot {
+  readonly key: string;
+  /** Managed by the cache: the entry this key's token was last found in. */
+  entry?: unknown;
+}
+
 interface Entry {
   token: AccessToken;
+  /** False once the entry has left the map: a slot that still points here looks the key up again. */
+  live: boolean;
   refreshAfter: number;
   /** Set on every hit; eviction gives a used entry a second chance. */
   used: boolean;
@@ -99,9 +114,15 @@ export class TokenCache {
    * The token for `key`: the cached one when it is fresh (synchronously), else one from `acquire`
    * (shared by concurrent callers).
    */
-  getToken(key: string, acquire: Acquire, options?: CacheReadOptions): AccessToken | Promise<AccessToken> {
+  getToken(keyOrSlot: string | CacheSlot, acquire: Acquire, options?: CacheReadOptions): AccessToken | Promise<AccessToken> {
+    const slot = typeof keyOrSlot === "string" ? undefined : keyOrSlot;
+    const key = slot === undefined ? (keyOrSlot as string) : slot.key;
     if (options?.claims) return this.#request(key, acquire, options.abortSignal, true);
-    const entry = this.#entries.get(key);
+    let entry = slot?.entry as Entry | undefined;
+    if (entry === undefined || !entry.live) {
+      entry = this.#entries.get(key);
+      if (slot !== undefined) slot.entry = entry;
+    }
     if (entry !== undefined) {
       const now = this.#now();
       if (now < entry.refreshAfter) {
@@ -113,7 +134,7 @@ export class TokenCache {
         if (now >= entry.retryAt && !this.#flights.has(key)) this.#refreshInBackground(key, entry, acquire);
         return entry.token;
       }
-      this.#entries.delete(key);
+      this.#remove(key);
     }
     return this.#request(key, acquire, options?.abortSignal, false);
   }
@@ -132,13 +153,14 @@ export class TokenCache {
 
   /** Forgets one key (both levels). */
   delete(key: string): void {
-    this.#entries.delete(key);
+    this.#remove(key);
     const store = this.#store;
     if (store) settle(() => store.delete(key), "delete");
   }
 
   /** Forgets every token held in memory. */
   clear(): void {
+    for (const entry of this.#entries.values()) entry.live = false;
     this.#entries.clear();
   }
 
@@ -146,9 +168,26 @@ export class TokenCache {
     // Never serve a token inside the expiry margin without a refresh, whatever refresh-after says.
     const latest = token.expiresOnTimestamp - EXPIRY_MARGIN_MS;
     const refreshAfter = Math.min(token.refreshAfterTimestamp ?? latest, latest);
-    this.#entries.delete(key);
-    this.#entries.set(key, { token, refreshAfter, used: false, retryAt: 0 });
+    // A key's entry keeps its identity across refreshes, so the slots linked to it stay linked.
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      entry = { token, live: true, refreshAfter, used: false, retryAt: 0 };
+    } else {
+      entry.token = token;
+      entry.refreshAfter = refreshAfter;
+      entry.used = false;
+      entry.retryAt = 0;
+      this.#entries.delete(key); // re-inserted last: the newest entry for eviction
+    }
+    this.#entries.set(key, entry);
     if (this.#entries.size > this.#maxEntries) this.#evict();
+  }
+
+  #remove(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    entry.live = false;
+    this.#entries.delete(key);
   }
 
   #evict(): void {
@@ -159,6 +198,8 @@ export class TokenCache {
       if (entry.used) {
         entry.used = false;
         this.#entries.set(key, entry);
+      } else {
+        entry.live = false;
       }
     }
   }

@@ -122,8 +122,9 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   }
 
   // The hot path — the configured tenant, one scope given as a string, no claims, no per-call timeout —
-  // keeps its cache key and request function per scope, so a cached token costs two Map lookups.
-  const memo = new Map<string, { key: string; acquire: Acquire }>();
+  // keeps a cache slot and a request function per scope, so a cached token costs one Map lookup and a read
+  // of the slot's entry.
+  const memo = new Map<string, { key: string; acquire: Acquire; entry?: unknown }>();
   const MEMO_LIMIT = 256;
 
   function lookup(scopes: string | string[], o: GetTokenOptions | undefined): AccessToken | Promise<AccessToken> {
@@ -139,10 +140,11 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
         hit = {
           key: cacheKey(partitionOf(configuredTenantId), scopeKey(scopeList), cae),
           acquire: acquireFor(configuredTenantId, scopeList, undefined, cae || undefined, undefined),
+          entry: undefined,
         };
         memo.set(memoKey, hit);
       }
-      return o?.abortSignal === undefined ? cache.getToken(hit.key, hit.acquire) : cache.getToken(hit.key, hit.acquire, { abortSignal: o.abortSignal });
+      return o?.abortSignal === undefined ? cache.getToken(hit, hit.acquire) : cache.getToken(hit, hit.acquire, { abortSignal: o.abortSignal });
     }
     const scopeList = normalizeScopes(scopes);
     const opts = o ?? {};
