@@ -17,7 +17,7 @@ export const BUDGETS = [
     name: "ClientSecretCredential (@id/client-secret)",
     code: `import { ClientSecretCredential } from "@id/client-secret";
            export const c = new ClientSecretCredential("t", "c", "s");`,
-    limit: 26 * 1024,
+    limit: 27 * 1024,
   },
   {
     // Goal (issue 5): 20 KB. Not met yet; the limit is the measured size rounded up to the next KB. This is
@@ -26,7 +26,7 @@ export const BUDGETS = [
     name: "ManagedIdentityCredential (@id/managed-identity)",
     code: `import { ManagedIdentityCredential } from "@id/managed-identity";
            export const c = new ManagedIdentityCredential();`,
-    limit: 48 * 1024,
+    limit: 49 * 1024,
   },
 ];
 
