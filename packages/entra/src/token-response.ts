@@ -4,8 +4,8 @@
  * codes, correlation id and trace id. Bodies that are empty, not JSON, or not an object become a clear
  * `AuthenticationError` too. The raw body is kept on the error, non-enumerable.
  */
-import { AuthenticationError, EXPIRY_MARGIN_MS, redact, toAccessToken } from "@id/core";
-import type { AccessToken, ErrorResponse } from "@id/core";
+import { AuthenticationError, redact, toAccessToken } from "@id/core";
+import type { AccessToken } from "@id/core";
 import type { HttpResponse } from "./http-client.js";
 
 /** A successful token response: the checked token and the whole JSON body (for `refresh_token`, `id_token`, …). */
@@ -27,37 +27,13 @@ export function parseJsonObject(body: string): { ok: true; value: Json | undefin
   try {
     parsed = JSON.parse(body);
   } catch {
-    const trimmed = body.trimStart();
-    const reason = trimmed.startsWith("{") || trimmed.startsWith("[") ? "is not valid JSON (it looks truncated)" : "is not JSON";
-    return { ok: false, reason };
+    return { ok: false, reason: /^\s*[[{]/.test(body) ? "is not valid JSON (it looks truncated)" : "is not JSON" };
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { ok: false, reason: "is JSON but not an object" };
-  return { ok: true, value: parsed as Json };
-}
-
-function shapeOf(parsed: ReturnType<typeof parseJsonObject>): string {
-  return !parsed.ok ? `a body that ${parsed.reason}` : parsed.value === undefined ? "an empty body" : "a body without an error field";
+  return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? { ok: true, value: parsed as Json } : { ok: false, reason: "is JSON but not an object" };
 }
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function firstLine(text: string): string {
-  return text.split(/\r?\n/, 1)[0] as string;
-}
-
-function fallbackError(status: number): string {
-  return status >= 500 ? "server_error" : ({ 400: "invalid_request", 401: "invalid_client", 429: "temporarily_unavailable" } as Record<number, string>)[status] ?? "unknown_error";
-}
-
-/** An `invalid_token_response` error: a 2xx answer that is not a usable token. */
-function invalidResponse(status: number, description: string, body: string, who: string, cause?: unknown, details?: ErrorResponse): AuthenticationError {
-  return new AuthenticationError(status, details ?? { error: "invalid_token_response", errorDescription: description }, {
-    rawBody: body,
-    message: `${who}: ${description}`,
-    ...(cause === undefined ? {} : { cause }),
-  });
 }
 
 /**
@@ -66,86 +42,76 @@ function invalidResponse(status: number, description: string, body: string, who:
  * never the body.
  */
 export function errorFromResponse(response: HttpResponse, who = "Token request"): AuthenticationError {
-  const { status, body } = response;
+  const { status, body, headers } = response;
   const parsed = parseJsonObject(body);
-  const json = parsed.ok ? parsed.value : undefined;
-  if (json === undefined || (str(json["error"]) === undefined && str(json["error_description"]) === undefined)) {
-    const description = `The endpoint answered status ${status} with ${shapeOf(parsed)}.`;
-    return new AuthenticationError(status, { error: fallbackError(status), errorDescription: description }, {
-      rawBody: body,
-      message: `${who}: ${description}${retryHint(response)}`,
-    });
-  }
-  const error = str(json["error"]) ?? fallbackError(status);
+  const json: Json = (parsed.ok && parsed.value) || {};
+  const retryAfter = headers.get("retry-after");
+  const hint =
+    status !== 429 && status < 500 ? "" : retryAfter ? ` The service asked to retry after ${retryAfter}.` : " The service may be unavailable; try again later.";
+  const oauthError = str(json["error"]);
   const errorDescription = str(json["error_description"]) ?? "";
-  const codes = Array.isArray(json["error_codes"]) ? json["error_codes"].filter((c): c is number => Number.isInteger(c)) : [];
+  const error =
+    oauthError ??
+    (status >= 500 ? "server_error" : ({ 400: "invalid_request", 401: "invalid_client", 429: "temporarily_unavailable" } as Record<number, string>)[status]) ??
+    "unknown_error";
+  if (!oauthError && !errorDescription) {
+    const shape = !parsed.ok ? `a body that ${parsed.reason}` : parsed.value ? "a body without an error field" : "an empty body";
+    const description = `The endpoint answered status ${status} with ${shape}.`;
+    return new AuthenticationError(status, { error, errorDescription: description }, { rawBody: body, message: `${who}: ${description}${hint}` });
+  }
+  const codes = Array.isArray(json["error_codes"]) ? json["error_codes"].filter(Number.isInteger) : [];
   const aadsts = /AADSTS(\d+)/.exec(errorDescription);
-  if (codes.length === 0 && aadsts) codes.push(Number(aadsts[1]));
-  const timestampText = str(json["timestamp"]);
-  const timestamp = timestampText ? Date.parse(timestampText.replace(" ", "T")) : NaN;
-  const details: ErrorResponse = {
-    error,
-    errorDescription,
-    errorCodes: codes,
-    correlationId: str(json["correlation_id"]),
-    traceId: str(json["trace_id"]),
-    suberror: str(json["suberror"]),
-    claims: str(json["claims"]),
-    ...(Number.isFinite(timestamp) ? { timestamp } : {}),
-  };
-  const line = errorDescription ? redact(firstLine(errorDescription)) : "";
-  const code = codes.length > 0 && !line.includes(`AADSTS${codes[0]}`) ? ` AADSTS${codes[0]}` : "";
-  const correlation = details.correlationId ? ` Correlation ID: ${details.correlationId}.` : "";
-  return new AuthenticationError(status, details, {
-    rawBody: body,
-    message: `${who}: ${error} (status ${status}${code ? `,${code}` : ""})${line ? `: ${line}` : ""}${correlation}${retryHint(response)}`,
-  });
-}
-
-/** For 429 and 5xx: the wait the service asked for, or a hint that it may be unavailable. */
-function retryHint(response: HttpResponse): string {
-  if (response.status !== 429 && response.status < 500) return "";
-  const retry = response.headers.get("retry-after");
-  return retry ? ` The service asked to retry after ${retry}.` : " The service may be unavailable; try again later.";
+  if (!codes[0] && aadsts) codes.push(Number(aadsts[1]));
+  const correlationId = str(json["correlation_id"]);
+  const timestamp = Date.parse(String(json["timestamp"]).replace(" ", "T"));
+  const line = redact(errorDescription.split(/\r?\n/, 1)[0] as string);
+  const code = codes[0] && !line.includes(`AADSTS${codes[0]}`) ? `, AADSTS${codes[0]}` : "";
+  return new AuthenticationError(
+    status,
+    {
+      error,
+      errorDescription,
+      errorCodes: codes,
+      correlationId,
+      traceId: str(json["trace_id"]),
+      suberror: str(json["suberror"]),
+      claims: str(json["claims"]),
+      ...(timestamp ? { timestamp } : {}),
+    },
+    {
+      rawBody: body,
+      message: `${who}: ${error} (status ${status}${code})${line && `: ${line}`}${correlationId ? ` Correlation ID: ${correlationId}.` : ""}${hint}`,
+    },
+  );
 }
 
 /**
- * Parses a token endpoint response. 2xx with a JSON object without `error` → the checked token; anything
- * else → `AuthenticationError`. `requestStartMs` is when the request was sent (expiry counts from it).
+ * Parses a token endpoint response. 2xx with a JSON object without `error` → the checked token (every
+ * field checked by core's `toAccessToken`); anything else → `AuthenticationError`. `requestStartMs` is
+ * when the request was sent (expiry counts from it).
  */
 export function parseTokenResponse(response: HttpResponse, requestStartMs: number, who = "Token request"): TokenResult {
   const { status, body } = response;
   if (status < 200 || status > 299) throw errorFromResponse(response, who);
   const parsed = parseJsonObject(body);
-  if (!parsed.ok || parsed.value === undefined) {
-    throw invalidResponse(status, `The token endpoint answered status ${status} with ${shapeOf(parsed)}; expected a JSON token response.`, body, who);
+  const json = parsed.ok && parsed.value;
+  const invalid = (description: string, cause?: unknown): AuthenticationError =>
+    new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, { rawBody: body, message: `${who}: ${description}`, cause });
+  if (!json) {
+    const shape = parsed.ok ? "an empty body" : `a body that ${parsed.reason}`;
+    throw invalid(`The token endpoint answered status ${status} with ${shape}; expected a JSON token response.`);
   }
-  const json = parsed.value;
   if (json["error"] !== undefined || json["error_description"] !== undefined || json["suberror"] !== undefined) {
-    throw errorFromResponse({ ...response, status }, who);
+    throw errorFromResponse(response, who);
   }
-  let accessToken: AccessToken;
   try {
-    accessToken = toAccessToken(
+    const accessToken = toAccessToken(
       { accessToken: json["access_token"], expiresIn: json["expires_in"], refreshIn: json["refresh_in"], tokenType: json["token_type"] },
       requestStartMs,
       status,
     );
+    return { accessToken, body: json };
   } catch (error) {
-    throw AuthenticationError.isInstance(error) ? invalidResponse(status, error.message, body, who, error, error.errorResponse) : error;
+    throw invalid((error as Error).message, error);
   }
-  if (json["token_type"] !== undefined && typeof json["token_type"] !== "string") {
-    throw invalidResponse(status, `"token_type" must be a string such as "Bearer".`, body, who);
-  }
-  return { accessToken: clampRefreshAfter(accessToken, requestStartMs), body: json };
-}
-
-/**
- * Core's cache returns a token before its refresh-after time without looking at expiry, so a short-lived
- * token (under a minute) whose computed refresh-after lies inside the expiry margin would be served
- * while about to expire. Refresh-after is therefore never later than `expiresOn - EXPIRY_MARGIN_MS`.
- */
-function clampRefreshAfter(token: AccessToken, now: number): AccessToken {
-  const latest = Math.max(now, token.expiresOnTimestamp - EXPIRY_MARGIN_MS);
-  return token.refreshAfterTimestamp !== undefined && token.refreshAfterTimestamp > latest ? { ...token, refreshAfterTimestamp: latest } : token;
 }
