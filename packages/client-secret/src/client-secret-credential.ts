@@ -47,7 +47,7 @@ export class ClientSecretCredential implements TokenCredential {
       clientSecret,
       "clientSecret",
       "invalid_client_secret",
-      "Pass the secret's value from the app registration's Certificates & secrets page (not the secret id).",
+      "Pass the secret's value (not its id) from the app registration's Certificates & secrets.",
     );
     const o = checkOptions<ClientSecretCredentialOptions>(options, NAME);
     const authority = resolveAuthority({

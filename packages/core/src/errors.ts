@@ -72,29 +72,17 @@ export class AuthenticationError extends Error {
   declare readonly suberror: string | undefined;
   /** The claims challenge to pass as `GetTokenOptions.claims`, when sent. */
   declare readonly claims: string | undefined;
+  /** When the service says the error happened (milliseconds since the epoch), when sent. */
+  declare readonly timestamp: number | undefined;
   /** The same fields in the shape `@azure/identity` exposes. */
   declare readonly errorResponse: ErrorResponse;
   /** The raw response body (non-enumerable, so logging the error never dumps it). */
   declare readonly rawBody: string | undefined;
 
   constructor(statusCode: number, response: ErrorResponse, options?: { cause?: unknown; rawBody?: string; message?: string }) {
-    const codes = response.errorCodes ?? [];
-    super(
-      options?.message ??
-        `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`,
-      options,
-    );
-    Object.assign(this, {
-      statusCode,
-      error: response.error,
-      errorDescription: response.errorDescription,
-      errorCodes: codes,
-      correlationId: response.correlationId,
-      traceId: response.traceId,
-      suberror: response.suberror,
-      claims: response.claims,
-      errorResponse: { ...response, errorCodes: [...codes] },
-    });
+    super(options?.message ?? `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`, options);
+    const errorCodes = response.errorCodes ?? [];
+    Object.assign(this, response, { statusCode, errorCodes, errorResponse: { ...response, errorCodes: [...errorCodes] } });
     Object.defineProperty(this, "rawBody", { value: options?.rawBody, enumerable: false });
     defineMark(this, authenticationMark);
   }
@@ -110,8 +98,7 @@ export class AuthenticationError extends Error {
 }
 
 function firstLine(text: string): string {
-  const end = text.search(/\r?\n/);
-  return end === -1 ? text : text.slice(0, end);
+  return text.split(/\r?\n/, 1)[0] as string;
 }
 
 const aggregateMark = /* @__PURE__ */ MARK("AggregateAuthenticationError");

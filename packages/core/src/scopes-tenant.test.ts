@@ -96,7 +96,7 @@ describe("tenants", () => {
     const attempt = () => resolveTenantId({ configuredTenantId: "home", requestedTenantId: "other", additionallyAllowedTenants: ["third"] });
     expect(attempt).toThrow(CredentialUnavailableError);
     expect(attempt).toThrow(
-      'The current credential is not configured to acquire tokens for tenant other. To enable acquiring tokens for this tenant add it to the additionallyAllowedTenants on the credential options, or add "*" to additionallyAllowedTenants to allow acquiring tokens for any tenant.',
+      'This credential is not configured for tenant other: add it to additionallyAllowedTenants in the credential options, or add "*" to allow any tenant.',
     );
   });
 

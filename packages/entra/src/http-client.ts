@@ -94,31 +94,18 @@ function positive(value: unknown, field: string, fallback: number): number {
   return value;
 }
 
-/** Checks transport options, so a credential can fail at construction, and fills in the defaults. */
-export function resolveHttpClientOptions(options: HttpClientOptions = {}): HttpClientOptions & {
-  timeoutInMs: number;
-  retryOptions: ResolvedRetryOptions;
-  maxResponseBytes: number;
-} {
-  const { fetch, dispatcher } = options;
-  if (fetch !== undefined && typeof fetch !== "function") {
+/** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const { fetch: customFetch, dispatcher } = options;
+  if (customFetch !== undefined && typeof customFetch !== "function") {
     throw new InvalidArgumentError("invalid_argument", `"fetch" must be a function like the Web fetch.`);
   }
   if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
     throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher.`);
   }
-  return {
-    fetch,
-    dispatcher,
-    timeoutInMs: positive(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS),
-    retryOptions: resolveRetryOptions(options.retryOptions),
-    maxResponseBytes: positive(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES),
-  };
-}
-
-/** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
-export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const { fetch: customFetch, dispatcher, timeoutInMs, retryOptions, maxResponseBytes } = resolveHttpClientOptions(options);
+  const timeoutInMs = positive(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
+  const maxResponseBytes = positive(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
+  const retryOptions = resolveRetryOptions(options.retryOptions);
   const { maxRetries, maxRetryTimeInMs } = retryOptions;
 
   async function send(request: HttpRequest, sendOptions: SendOptions = {}): Promise<HttpResponse> {
@@ -165,13 +152,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
       if (retry < maxRetries && (response ? retryable(status) && (idempotent || status === 429) : idempotent || refused)) {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
-        const detail = response ? `status ${status}` : failure?.errorDescription;
-        if (Date.now() + delay - started <= maxRetryTimeInMs) {
-          logger.info(`${what}${detail}; retry ${retry + 1} of ${maxRetries} in ${delay} ms.`);
+        const fits = Date.now() + delay - started <= maxRetryTimeInMs;
+        logger.info(
+          `${what}${response ? `status ${status}` : failure?.errorDescription}; ${fits ? `retry ${retry + 1} of ${maxRetries}` : "no retry: waiting would pass maxRetryTimeInMs"} (${delay} ms).`,
+        );
+        if (fits) {
           await sleep(delay, signal);
           continue;
         }
-        logger.info(`${what}${detail}; no retry: waiting ${delay} ms would pass maxRetryTimeInMs.`);
       }
       if (response) return response;
       throw failure;
@@ -184,12 +172,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 /** Reads the whole body as text, refusing more than `maxBytes` (declared or streamed). */
 async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
   const { status, body } = response;
-  const tooLarge = (): AuthenticationError =>
-    new AuthenticationError(
-      status,
-      { error: "response_too_large", errorDescription: `The response body is larger than ${maxBytes} bytes.` },
-      { message: `${what}the response body (status ${status}) is larger than ${maxBytes} bytes.` },
-    );
+  const tooLarge = (): AuthenticationError => {
+    const description = `the response body (status ${status}) is larger than ${maxBytes} bytes.`;
+    return new AuthenticationError(status, { error: "response_too_large", errorDescription: description }, { message: what + description });
+  };
   if (Number(response.headers.get("content-length")) > maxBytes) {
     await body?.cancel().catch(() => undefined);
     throw tooLarge();
