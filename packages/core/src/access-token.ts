@@ -30,6 +30,23 @@ export function invalidTokenResponse(message: string, statusCode = 200): Authent
 
 const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
 
+/** The error for a malformed field: names it, says what was expected and what came (never a long value). */
+function badField(field: string, expected: string, value: unknown, statusCode: number): AuthenticationError {
+  const sent =
+    value === ""
+      ? "an empty string"
+      : typeof value === "string"
+        ? value.length > 40
+          ? "a long string"
+          : JSON.stringify(value)
+        : typeof value === "number"
+          ? value
+          : value === null
+            ? "null"
+            : typeof value;
+  return invalidTokenResponse(`"${field}" must be ${expected}; the service sent ${sent}.`, statusCode);
+}
+
 /**
  * A lifetime field in seconds (a number or numeric string); with `epoch`, also a date string, returned
  * as milliseconds since the epoch. `undefined` when absent.
@@ -39,16 +56,9 @@ function seconds(value: unknown, field: string, statusCode: number, epoch?: bool
   const numeric = typeof value === "number" || (typeof value === "string" && NUMBER.test(value));
   const n = numeric ? Number(value) * (epoch ? 1000 : 1) : epoch && typeof value === "string" ? Date.parse(value) : NaN;
   if (!(n >= 0) || n === Infinity) {
-    const expected = epoch ? "seconds since the epoch or a date" : "a non-negative number of seconds";
-    throw invalidTokenResponse(`"${field}" must be ${expected}; the service sent ${describe(value)}.`, statusCode);
+    throw badField(field, epoch ? "seconds since the epoch or a date" : "a non-negative number of seconds", value, statusCode);
   }
   return n;
-}
-
-function describe(value: unknown): string {
-  if (value === "") return "an empty string";
-  if (typeof value === "string") return value.length > 40 ? "a long string" : JSON.stringify(value);
-  return typeof value === "number" ? String(value) : value === null ? "null" : typeof value;
 }
 
 /**
@@ -72,25 +82,18 @@ export function computeRefreshAfter(now: number, expiresOnTimestamp: number, ref
  */
 export function toAccessToken(fields: TokenResponseFields, now = Date.now(), statusCode = 200): AccessToken {
   const { accessToken, tokenType = "Bearer" } = fields;
-  if (typeof accessToken !== "string" || accessToken === "") {
-    throw invalidTokenResponse(`"access_token" must be a non-empty string; the service sent ${describe(accessToken)}.`, statusCode);
-  }
+  if (typeof accessToken !== "string" || accessToken === "") throw badField("access_token", "a non-empty string", accessToken, statusCode);
   const expiresIn = seconds(fields.expiresIn, "expires_in", statusCode);
   const expiresOnTimestamp = expiresIn !== undefined ? now + expiresIn * 1000 : seconds(fields.expiresOn, "expires_on", statusCode, true);
   if (expiresOnTimestamp === undefined) {
     throw invalidTokenResponse(`The token response has neither "expires_in" nor "expires_on".`, statusCode);
   }
   const refreshIn = seconds(fields.refreshIn, "refresh_in", statusCode);
-  const lifetime = expiresOnTimestamp - now;
-  if (refreshIn !== undefined && refreshIn * 1000 > lifetime) {
-    throw invalidTokenResponse(
-      `"refresh_in" (${refreshIn} s) must not be longer than the token's lifetime (${Math.max(0, Math.round(lifetime / 1000))} s).`,
-      statusCode,
-    );
+  const lifetime = Math.max(0, expiresOnTimestamp - now) / 1000;
+  if (refreshIn !== undefined && refreshIn > lifetime) {
+    throw badField("refresh_in", `at most the token's lifetime (${Math.round(lifetime)} s)`, refreshIn, statusCode);
   }
-  if (typeof tokenType !== "string") {
-    throw invalidTokenResponse(`"token_type" must be a string such as "Bearer".`, statusCode);
-  }
+  if (typeof tokenType !== "string") throw badField("token_type", `a string such as "Bearer"`, tokenType, statusCode);
   return {
     token: accessToken,
     expiresOnTimestamp,

@@ -17,8 +17,8 @@ describe("scopes", () => {
     [[""], /"scopes\[0\]" must be a non-empty scope/],
     ["", /"scopes" must be a non-empty scope/],
     [["a", "b c"], /"scopes\[1\]" must be a non-empty scope .* without spaces/],
-    [[42], /"scopes\[0\]" must be a string; got number/],
-    [null, /"scopes" must be a string or an array of strings; got null/],
+    [[42], /"scopes\[0\]" must be a non-empty scope .*; got number/],
+    [null, /"scopes" must be a non-empty scope .*; got null/],
     [{ 0: "x" }, /got object/],
     ["x".repeat(1025), /at most 1024 characters/],
   ])("rejects %j with a TypeError naming the field", (input, message) => {

@@ -10,7 +10,7 @@
  */
 import { AuthenticationError, InvalidArgumentError, getLogger } from "@id/core";
 import type { AbortSignalLike } from "@id/core";
-import { backoffDelayMs, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
+import { backoffDelayMs, checkNumberOption, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
 import type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
 
 /** The `fetch` signature the transport calls. `init.dispatcher` is set when a dispatcher was given. */
@@ -86,14 +86,6 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const logger = /* @__PURE__ */ getLogger("entra");
 
-function positive(value: unknown, field: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !(value > 0) || value === Infinity) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a positive number.`);
-  }
-  return value;
-}
-
 /** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const { fetch: customFetch, dispatcher } = options;
@@ -103,14 +95,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
     throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher.`);
   }
-  const timeoutInMs = positive(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
-  const maxResponseBytes = positive(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
+  const timeoutInMs = checkNumberOption(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
+  const maxResponseBytes = checkNumberOption(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
   const retryOptions = resolveRetryOptions(options.retryOptions);
   const { maxRetries, maxRetryTimeInMs } = retryOptions;
 
   async function send(request: HttpRequest, sendOptions: SendOptions = {}): Promise<HttpResponse> {
     const signal = sendOptions.abortSignal;
-    const timeout = positive(sendOptions.timeoutInMs, "requestOptions.timeout", timeoutInMs);
+    const timeout = checkNumberOption(sendOptions.timeoutInMs, "requestOptions.timeout", timeoutInMs);
     const retryable = sendOptions.isRetryableStatus ?? isRetryableStatus;
     const idempotent = sendOptions.idempotent !== false;
     const what = `${sendOptions.description ?? `${request.method} request`} failed: `;

@@ -57,6 +57,18 @@ export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, ran
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/**
+ * A number option: `fallback` when undefined, else a finite number above 0 (`positive`, the default) or
+ * at least 0. Throws a `TypeError` (code `invalid_argument`) naming the field.
+ */
+export function checkNumberOption(value: unknown, field: string, fallback: number, positive = true): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(positive ? value > 0 : value >= 0) || value === Infinity) {
+    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a ${positive ? "positive" : "non-negative"} number.`);
+  }
+  return value;
+}
+
 /** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
 export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   if (options === undefined) return DEFAULT_RETRY_OPTIONS;
@@ -65,11 +77,8 @@ export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   }
   const resolved: Record<string, number> = {};
   for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
-    const value: unknown = (options as Record<string, unknown>)[field] ?? fallback;
-    if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
-      throw new InvalidArgumentError("invalid_argument", `"retryOptions.${field}" must be a non-negative number.`);
-    }
-    resolved[field] = field === "maxRetries" ? Math.floor(value) : value;
+    resolved[field] = checkNumberOption((options as Record<string, unknown>)[field], `retryOptions.${field}`, fallback, false);
   }
+  resolved["maxRetries"] = Math.floor(resolved["maxRetries"] as number);
   return resolved as unknown as ResolvedRetryOptions;
 }

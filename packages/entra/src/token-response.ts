@@ -5,7 +5,7 @@
  * `AuthenticationError` too. The raw body is kept on the error, non-enumerable.
  */
 import { AuthenticationError, redact, toAccessToken } from "@id/core";
-import type { AccessToken } from "@id/core";
+import type { AccessToken, ErrorResponse } from "@id/core";
 import type { HttpResponse } from "./http-client.js";
 
 /** A successful token response: the checked token and the whole JSON body (for `refresh_token`, `id_token`, …). */
@@ -36,53 +36,53 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** The `error` of a response that has none. */
+const FALLBACK_ERRORS: Record<number, string> = { 400: "invalid_request", 401: "invalid_client", 429: "temporarily_unavailable" };
+
 /**
- * Builds the `AuthenticationError` for an error response (any status). `who` names the caller in the
- * message (e.g. `ClientSecretCredential`). The message holds Entra's first description line (redacted),
- * never the body.
+ * Builds the `AuthenticationError` for an error response (any status), or for a 2xx answer that is not a
+ * JSON object (`invalid_token_response`). `who` names the caller in the message (e.g.
+ * `ClientSecretCredential`). The message holds Entra's first description line (redacted), never the body.
  */
 export function errorFromResponse(response: HttpResponse, who = "Token request"): AuthenticationError {
   const { status, body, headers } = response;
   const parsed = parseJsonObject(body);
   const json: Json = (parsed.ok && parsed.value) || {};
-  const retryAfter = headers.get("retry-after");
-  const hint =
-    status !== 429 && status < 500 ? "" : retryAfter ? ` The service asked to retry after ${retryAfter}.` : " The service may be unavailable; try again later.";
   const oauthError = str(json["error"]);
-  const errorDescription = str(json["error_description"]) ?? "";
+  let errorDescription = str(json["error_description"]) ?? "";
   const error =
     oauthError ??
-    (status >= 500 ? "server_error" : ({ 400: "invalid_request", 401: "invalid_client", 429: "temporarily_unavailable" } as Record<number, string>)[status]) ??
+    (status < 300 ? "invalid_token_response" : status >= 500 ? "server_error" : FALLBACK_ERRORS[status]) ??
     "unknown_error";
-  if (!oauthError && !errorDescription) {
-    const shape = !parsed.ok ? `a body that ${parsed.reason}` : parsed.value ? "a body without an error field" : "an empty body";
-    const description = `The endpoint answered status ${status} with ${shape}.`;
-    return new AuthenticationError(status, { error, errorDescription: description }, { rawBody: body, message: `${who}: ${description}${hint}` });
-  }
   const codes = Array.isArray(json["error_codes"]) ? json["error_codes"].filter(Number.isInteger) : [];
   const aadsts = /AADSTS(\d+)/.exec(errorDescription);
   if (!codes[0] && aadsts) codes.push(Number(aadsts[1]));
   const correlationId = str(json["correlation_id"]);
-  const timestamp = Date.parse(String(json["timestamp"]).replace(" ", "T"));
-  const line = redact(errorDescription.split(/\r?\n/, 1)[0] as string);
-  const code = codes[0] && !line.includes(`AADSTS${codes[0]}`) ? `, AADSTS${codes[0]}` : "";
-  return new AuthenticationError(
-    status,
-    {
-      error,
-      errorDescription,
-      errorCodes: codes,
-      correlationId,
-      traceId: str(json["trace_id"]),
-      suberror: str(json["suberror"]),
-      claims: str(json["claims"]),
-      ...(timestamp ? { timestamp } : {}),
-    },
-    {
-      rawBody: body,
-      message: `${who}: ${error} (status ${status}${code})${line && `: ${line}`}${correlationId ? ` Correlation ID: ${correlationId}.` : ""}${hint}`,
-    },
-  );
+  let message: string;
+  if (oauthError || errorDescription) {
+    const line = redact(errorDescription.split(/\r?\n/, 1)[0] as string);
+    const code = codes[0] && !line.includes(`AADSTS${codes[0]}`) ? `, AADSTS${codes[0]}` : "";
+    message = `${error} (status ${status}${code})${line && `: ${line}`}${correlationId ? ` Correlation ID: ${correlationId}.` : ""}`;
+  } else {
+    message = errorDescription = `The endpoint answered status ${status} with ${
+      !parsed.ok ? `a body that ${parsed.reason}` : parsed.value ? "a body without an error field" : "an empty body"
+    }.`;
+  }
+  if (status === 429 || status >= 500) {
+    const retryAfter = headers.get("retry-after");
+    message += retryAfter ? ` The service asked to retry after ${retryAfter}.` : " The service may be unavailable; try again later.";
+  }
+  const details: ErrorResponse = {
+    error,
+    errorDescription,
+    errorCodes: codes,
+    correlationId,
+    traceId: str(json["trace_id"]),
+    suberror: str(json["suberror"]),
+    claims: str(json["claims"]),
+    timestamp: Date.parse(String(json["timestamp"]).replace(" ", "T")) || undefined,
+  };
+  return new AuthenticationError(status, details, { rawBody: body, message: `${who}: ${message}` });
 }
 
 /**
@@ -92,16 +92,9 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
  */
 export function parseTokenResponse(response: HttpResponse, requestStartMs: number, who = "Token request"): TokenResult {
   const { status, body } = response;
-  if (status < 200 || status > 299) throw errorFromResponse(response, who);
   const parsed = parseJsonObject(body);
   const json = parsed.ok && parsed.value;
-  const invalid = (description: string, cause?: unknown): AuthenticationError =>
-    new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, { rawBody: body, message: `${who}: ${description}`, cause });
-  if (!json) {
-    const shape = parsed.ok ? "an empty body" : `a body that ${parsed.reason}`;
-    throw invalid(`The token endpoint answered status ${status} with ${shape}; expected a JSON token response.`);
-  }
-  if (json["error"] !== undefined || json["error_description"] !== undefined || json["suberror"] !== undefined) {
+  if (status < 200 || status > 299 || !json || json["error"] !== undefined || json["error_description"] !== undefined || json["suberror"] !== undefined) {
     throw errorFromResponse(response, who);
   }
   try {
@@ -112,6 +105,6 @@ export function parseTokenResponse(response: HttpResponse, requestStartMs: numbe
     );
     return { accessToken, body: json };
   } catch (error) {
-    throw invalid((error as Error).message, error);
+    throw new AuthenticationError(status, (error as AuthenticationError).errorResponse, { rawBody: body, message: `${who}: ${(error as Error).message}`, cause: error });
   }
 }
