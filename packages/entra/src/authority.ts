@@ -24,10 +24,10 @@ export const AzureAuthorityHosts = /* @__PURE__ */ Object.freeze({
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
 /** Hosts of the public cloud (aliases); a regional authority for them is `<region>.login.microsoft.com`. */
-const PUBLIC_CLOUD_HOST = /^(login\.microsoftonline\.com|login\.windows\.net|login\.microsoft\.com|sts\.windows\.net)$/i;
+const PUBLIC_CLOUD_HOST = /^(login\.(microsoftonline\.com|windows\.net|microsoft\.com)|sts\.windows\.net)$/i;
 
 /** Values of `AZURE_REGIONAL_AUTHORITY_NAME` that ask for the region to be detected. */
-const AUTO_DISCOVER_REGION = /^(autodiscoverregion|trytoautodetect|tryautodetect)$/i;
+const AUTO_DISCOVER_REGION = /^(autodiscoverregion|try(to)?autodetect)$/i;
 
 const REGION = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -80,7 +80,7 @@ export function normalizeAuthorityHost(value: unknown, field = "authorityHost"):
   if (!url || (url.protocol === "http:" ? !isLoopbackHostname(url.hostname) : url.protocol !== "https:") || url.username || url.password || url.search || url.hash) {
     throw new InvalidArgumentError(
       "invalid_authority_host",
-      `"${field}" must use https, such as "${DEFAULT_AUTHORITY_HOST}" (plain http only to a loopback host such as 127.0.0.1), without user name, password, query or fragment.`,
+      `"${field}" must use https (http only to a loopback host) without credentials, query or fragment, such as "${DEFAULT_AUTHORITY_HOST}".`,
     );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;

@@ -92,11 +92,5 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
     return result;
   }
 
-  return Object.freeze({
-    authority,
-    http,
-    credentialName,
-    tokenEndpoint: (tenantId: string) => authority.tokenEndpoint(tenantId),
-    requestToken,
-  });
+  return { authority, http, credentialName, tokenEndpoint: (tenantId: string) => authority.tokenEndpoint(tenantId), requestToken };
 }

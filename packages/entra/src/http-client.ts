@@ -13,7 +13,7 @@ import type { AbortSignalLike } from "@id/core";
 import { backoffDelayMs, checkNumberOption, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
 import type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
 
-/** The `fetch` signature the transport calls. `init.dispatcher` is set when a dispatcher was given. */
+/** The `fetch` signature the transport calls. `init.dispatcher` is the `dispatcher` option (undefined when none). */
 export type FetchLike = (url: string, init: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
 
 /** Transport options, accepted by `createHttpClient`, `createEntraClient` and every credential. */
@@ -113,16 +113,21 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       let response: HttpResponse | undefined;
       let failure: AuthenticationError | undefined;
       let refused = false;
+      let status = 0;
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException("timeout", "TimeoutError")), timeout);
+      const timer = setTimeout(() => controller.abort(), timeout);
       const onAbort = (): void => controller.abort(signal?.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
-      let status = 0;
       try {
         const { method, headers, body } = request;
-        const init: RequestInit & { dispatcher?: unknown } = { method, headers, body, signal: controller.signal, redirect: "manual" };
-        if (dispatcher !== undefined) init.dispatcher = dispatcher;
-        const res = await (customFetch ?? (globalThis.fetch as FetchLike))(request.url, init);
+        const res = await (customFetch ?? (globalThis.fetch as FetchLike))(request.url, {
+          method,
+          headers,
+          body,
+          signal: controller.signal,
+          redirect: "manual",
+          dispatcher,
+        });
         status = res.status;
         response = { status, headers: res.headers, body: await readBody(res, maxResponseBytes, what) };
       } catch (error) {
@@ -161,17 +166,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   return { timeoutInMs, retryOptions, maxResponseBytes, send };
 }
 
-/** Reads the whole body as text, refusing more than `maxBytes` (declared or streamed). */
+/** Reads the whole body as text, refusing (and cancelling) it as soon as it passes `maxBytes`. */
 async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
   const { status, body } = response;
   const tooLarge = (): AuthenticationError => {
     const description = `the response body (status ${status}) is larger than ${maxBytes} bytes.`;
     return new AuthenticationError(status, { error: "response_too_large", errorDescription: description }, { message: what + description });
   };
-  if (Number(response.headers.get("content-length")) > maxBytes) {
-    await body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
   let text = "";
   if (body) {
     const decoder = new TextDecoder();

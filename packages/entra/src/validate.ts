@@ -43,6 +43,5 @@ export function checkOptions<T extends object>(value: unknown, credentialName: s
  * pins every request to the configured tenant. For constructors only.
  */
 export function readDisableMultiTenantAuth(): boolean {
-  const value = readEnv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")?.trim().toLowerCase();
-  return value !== undefined && value !== "0" && value !== "false" && value !== "no";
+  return !/^\s*(0|false|no)?\s*$/i.test(readEnv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH") ?? "");
 }
