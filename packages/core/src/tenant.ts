@@ -63,9 +63,8 @@ export interface TenantRequest {
 export function resolveTenantId(request: TenantRequest): string | undefined {
   const { configuredTenantId: configured, requestedTenantId: requested } = request;
   if (requested !== undefined) checkTenantId(requested, "tenantId");
-  if (configured !== undefined && (request.disableMultiTenantAuth || configured === "adfs")) return configured;
-  if (requested === undefined || requested === configured) return configured;
   if (configured === undefined) return requested;
+  if (requested === undefined || requested === configured || request.disableMultiTenantAuth || configured === "adfs") return configured;
   const allowed = request.additionallyAllowedTenants ?? [];
   if (allowed.includes("*") || allowed.includes(requested)) return requested;
   throw new CredentialUnavailableError(

@@ -15,21 +15,18 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 /**
- * Parses a claims challenge: JSON, or the base64 form found in a `WWW-Authenticate` header. Throws a
- * `TypeError` (code `invalid_claims`) when it is neither a JSON object nor base64 of one.
+ * Parses a claims challenge: a JSON object (as decoded from a `WWW-Authenticate` header by the caller,
+ * the way the Azure SDK's bearer-token policy passes it). Throws a `TypeError` (code `invalid_claims`)
+ * for anything else.
  */
 export function parseClaims(claims: string): JsonObject {
-  const text = claims.trim();
-  const base64 = (): string => new TextDecoder().decode(Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)));
-  for (const candidate of [() => text, base64]) {
-    try {
-      const parsed: unknown = JSON.parse(candidate());
-      if (isObject(parsed)) return parsed;
-    } catch {
-      // try the next form
-    }
+  try {
+    const parsed: unknown = JSON.parse(claims);
+    if (isObject(parsed)) return parsed;
+  } catch {
+    // reported below
   }
-  throw new InvalidArgumentError("invalid_claims", `"claims" must be a claims challenge: a JSON object, or its base64 form from a WWW-Authenticate header.`);
+  throw new InvalidArgumentError("invalid_claims", `"claims" must be a claims challenge: a JSON object (decoded from base64 if it came from a WWW-Authenticate header).`);
 }
 
 /**
