@@ -101,10 +101,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const { maxRetries, maxRetryTimeInMs } = retryOptions;
 
   async function send(request: HttpRequest, sendOptions: SendOptions = {}): Promise<HttpResponse> {
-    const signal = sendOptions.abortSignal;
+    const { abortSignal: signal, idempotent = true, isRetryableStatus: retryable = isRetryableStatus } = sendOptions;
     const timeout = checkNumberOption(sendOptions.timeoutInMs, "requestOptions.timeout", timeoutInMs);
-    const retryable = sendOptions.isRetryableStatus ?? isRetryableStatus;
-    const idempotent = sendOptions.idempotent !== false;
     const what = `${sendOptions.description ?? `${request.method} request`} failed: `;
     const started = Date.now();
     for (let retry = 0; ; retry++) {
@@ -116,8 +114,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       let status = 0;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeout);
-      const onAbort = (): void => controller.abort(signal?.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const onAbort = (): void => controller.abort();
+      signal?.addEventListener("abort", onAbort);
       try {
         const { method, headers, body } = request;
         const res = await (customFetch ?? (globalThis.fetch as FetchLike))(request.url, {
@@ -133,15 +131,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
         // An oversize body, or a refusal by a custom fetch (a pinned certificate), is final.
-        if (error instanceof InvalidArgumentError || (AuthenticationError.isInstance(error) && error.error === "response_too_large")) throw error;
+        if (error instanceof InvalidArgumentError || AuthenticationError.isInstance(error)) throw error;
         const code = (error as { cause?: { code?: unknown } }).cause?.code;
         refused = code === "ECONNREFUSED";
-        const [kind, detail, hint] = controller.signal.aborted
-          ? ["timeout", `no complete response within ${timeout} ms`, ` Check that the endpoint is reachable, or raise "timeoutInMs".`]
+        const [kind, detail] = controller.signal.aborted
+          ? ["timeout", `no complete response within ${timeout} ms; raise "timeoutInMs" if the endpoint is slow`]
           : status
-            ? ["response_truncated", "the connection closed before the whole response arrived", ""]
-            : ["network_error", `could not reach the endpoint (${typeof code === "string" ? code : (error as Error).message})`, " Check the network, proxy and authority host."];
-        const description = `${detail}${retry ? ` (after ${retry} ${retry === 1 ? "retry" : "retries"})` : ""}.${hint}`;
+            ? ["response_truncated", "the connection closed before the whole response arrived"]
+            : ["network_error", `could not reach the endpoint (${typeof code === "string" ? code : (error as Error).message}); check the network, proxy and authority host`];
+        const description = `${detail}${retry ? ` (after ${retry} ${retry === 1 ? "retry" : "retries"})` : ""}.`;
         failure = new AuthenticationError(0, { error: kind, errorDescription: description }, { message: what + description, cause: error });
       } finally {
         clearTimeout(timer);
@@ -151,7 +149,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
         const fits = Date.now() + delay - started <= maxRetryTimeInMs;
         logger.info(
-          `${what}${response ? `status ${status}` : failure?.errorDescription}; ${fits ? `retry ${retry + 1} of ${maxRetries}` : "no retry: waiting would pass maxRetryTimeInMs"} (${delay} ms).`,
+          `${what}${response ? `status ${status}` : failure?.errorDescription} ${fits ? `Retry ${retry + 1} of ${maxRetries}` : "No retry: waiting would pass maxRetryTimeInMs"} (${delay} ms).`,
         );
         if (fits) {
           await sleep(delay, signal);
@@ -168,27 +166,20 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
 /** Reads the whole body as text, refusing (and cancelling) it as soon as it passes `maxBytes`. */
 async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
-  const { status, body } = response;
-  const tooLarge = (): AuthenticationError => {
-    const description = `the response body (status ${status}) is larger than ${maxBytes} bytes.`;
-    return new AuthenticationError(status, { error: "response_too_large", errorDescription: description }, { message: what + description });
-  };
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
   let text = "";
-  if (body) {
-    const decoder = new TextDecoder();
-    let total = 0;
-    const reader = body.getReader();
-    for (let chunk; !(chunk = await reader.read()).done; ) {
-      total += chunk.value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      text += decoder.decode(chunk.value, { stream: true });
+  let total = 0;
+  for (let chunk; reader && !(chunk = await reader.read()).done; ) {
+    total += chunk.value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      const description = `the response body (status ${response.status}) is larger than ${maxBytes} bytes.`;
+      throw new AuthenticationError(response.status, { error: "response_too_large", errorDescription: description }, { message: what + description });
     }
-    text += decoder.decode();
+    text += decoder.decode(chunk.value, { stream: true });
   }
-  return text;
+  return text + decoder.decode();
 }
 
 function abortReason(signal: AbortSignalLike): unknown {
@@ -207,6 +198,6 @@ export function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
       resolve();
     }, ms);
     if (signal?.aborted) onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort);
   });
 }
