@@ -149,7 +149,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
         const fits = Date.now() + delay - started <= maxRetryTimeInMs;
         logger.info(
-          `${what}${response ? `status ${status}` : failure?.errorDescription} ${fits ? `Retry ${retry + 1} of ${maxRetries}` : "No retry: waiting would pass maxRetryTimeInMs"} (${delay} ms).`,
+          `${what}${response ? `status ${status}.` : failure?.errorDescription} ${fits ? `Retry ${retry + 1} of ${maxRetries}` : "No retry: waiting would pass maxRetryTimeInMs"} (${delay} ms).`,
         );
         if (fits) {
           await sleep(delay, signal);

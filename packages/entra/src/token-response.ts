@@ -60,9 +60,8 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
   const correlationId = str(json["correlation_id"]);
   let message: string;
   if (oauthError || errorDescription) {
-    const line = redact(errorDescription.split(/\r?\n/, 1)[0] as string);
-    const code = codes[0] && !line.includes(`AADSTS${codes[0]}`) ? `, AADSTS${codes[0]}` : "";
-    message = `${error} (status ${status}${code})${line && `: ${line}`}${correlationId ? ` Correlation ID: ${correlationId}.` : ""}`;
+    const line = redact(errorDescription.split(/\r?\n/, 1)[0] as string); // starts with the AADSTS code
+    message = `${error} (status ${status})${line && `: ${line}`}${correlationId ? ` Correlation ID: ${correlationId}.` : ""}`;
   } else {
     message = errorDescription = `The endpoint answered status ${status} with ${
       !parsed.ok ? `a body that ${parsed.reason}` : parsed.value ? "a body without an error field" : "an empty body"
