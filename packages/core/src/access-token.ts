@@ -32,19 +32,13 @@ const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
 
 /** The error for a malformed field: names it, says what was expected and what came (never a long value). */
 function badField(field: string, expected: string, value: unknown, statusCode: number): AuthenticationError {
-  const sent =
-    value === ""
-      ? "an empty string"
-      : typeof value === "string"
-        ? value.length > 40
-          ? "a long string"
-          : JSON.stringify(value)
-        : typeof value === "number"
-          ? value
-          : value === null
-            ? "null"
-            : typeof value;
-  return invalidTokenResponse(`"${field}" must be ${expected}; the service sent ${sent}.`, statusCode);
+  return invalidTokenResponse(`"${field}" must be ${expected}; the service sent ${describe(value)}.`, statusCode);
+}
+
+function describe(value: unknown): unknown {
+  if (value === "") return "an empty string";
+  if (typeof value === "string") return value.length > 40 ? "a long string" : JSON.stringify(value);
+  return typeof value === "number" || value === null ? value : typeof value;
 }
 
 /**
