@@ -63,8 +63,8 @@ function seconds(value: unknown, field: string, statusCode: number, epoch?: bool
 export function computeRefreshAfter(now: number, expiresOnTimestamp: number, refreshInMs?: number): number {
   if (refreshInMs !== undefined) return now + refreshInMs;
   const lifetime = expiresOnTimestamp - now;
-  if (lifetime > TWO_HOURS_MS) return now + Math.floor(lifetime / 2);
-  return Math.max(expiresOnTimestamp - FIVE_MINUTES_MS, now + Math.floor(lifetime / 2));
+  const half = now + Math.floor(lifetime / 2);
+  return lifetime > TWO_HOURS_MS ? half : Math.max(expiresOnTimestamp - FIVE_MINUTES_MS, half);
 }
 
 /**

@@ -25,13 +25,12 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
 // lower-case hex and survive, so tenant and client ids stay readable.
 const OPAQUE = /[A-Za-z0-9._~+/=-]{32,}/g;
 
-function isOpaque(run: string): boolean {
-  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !/^https?:/.test(run);
-}
+// An opaque run holds upper case, lower case and digits, and is not a URL.
+const MIXED = /^(?!https?:)(?=.*[A-Z])(?=.*[a-z])(?=.*\d)/;
 
 /** The string with every secret-shaped part replaced by `[REDACTED]`. */
 export function redact(text: string): string {
   let out = text;
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
-  return out.replace(OPAQUE, (run) => (isOpaque(run) ? REDACTED : run));
+  return out.replace(OPAQUE, (run) => (MIXED.test(run) ? REDACTED : run));
 }

@@ -26,7 +26,7 @@ export function parseClaims(claims: string): JsonObject {
   } catch {
     // reported below
   }
-  throw new InvalidArgumentError("invalid_claims", `"claims" must be a claims challenge: a JSON object (decoded from base64 if it came from a WWW-Authenticate header).`);
+  throw new InvalidArgumentError("invalid_claims", `"claims" must be a JSON object (decode a base64 WWW-Authenticate challenge first).`);
 }
 
 /**

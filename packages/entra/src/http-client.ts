@@ -90,7 +90,7 @@ const logger = /* @__PURE__ */ getLogger("entra");
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const { fetch: customFetch, dispatcher } = options;
   if (customFetch !== undefined && typeof customFetch !== "function") {
-    throw new InvalidArgumentError("invalid_argument", `"fetch" must be a function like the Web fetch.`);
+    throw new InvalidArgumentError("invalid_argument", `"fetch" must be a fetch function.`);
   }
   if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
     throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher.`);
@@ -149,7 +149,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
         const fits = Date.now() + delay - started <= maxRetryTimeInMs;
         logger.info(
-          `${what}${response ? `status ${status}.` : failure?.errorDescription} ${fits ? `Retry ${retry + 1} of ${maxRetries}` : "No retry: waiting would pass maxRetryTimeInMs"} (${delay} ms).`,
+          `${what}${response ? `status ${status}.` : failure?.errorDescription} ${fits ? `Retry ${retry + 1} of ${maxRetries}` : "No retry: that wait passes maxRetryTimeInMs"} (${delay} ms).`,
         );
         if (fits) {
           await sleep(delay, signal);

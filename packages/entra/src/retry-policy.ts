@@ -63,10 +63,10 @@ export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, ran
  */
 export function checkNumberOption(value: unknown, field: string, fallback: number, positive = true): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !(positive ? value > 0 : value >= 0) || value === Infinity) {
+  if (!Number.isFinite(value) || (value as number) < 0 || (positive && value === 0)) {
     throw new InvalidArgumentError("invalid_argument", `"${field}" must be a ${positive ? "positive" : "non-negative"} number.`);
   }
-  return value;
+  return value as number;
 }
 
 /** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */

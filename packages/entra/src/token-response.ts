@@ -69,7 +69,7 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
   }
   if (status === 429 || status >= 500) {
     const retryAfter = headers.get("retry-after");
-    message += retryAfter ? ` The service asked to retry after ${retryAfter}.` : " The service may be unavailable; try again later.";
+    message += retryAfter ? ` The service asked to retry after ${retryAfter}.` : " Try again later.";
   }
   const details: ErrorResponse = {
     error,
