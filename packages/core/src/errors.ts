@@ -12,11 +12,12 @@ import type { GetTokenOptions } from "./types.js";
 const MARK = (name: string): symbol => Symbol.for(`@id/core.${name}`);
 
 function hasMark(value: unknown, mark: symbol): boolean {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[mark] === true;
+  return (value as Record<symbol, unknown> | null | undefined)?.[mark] === true;
 }
 
+/** Marks an error; the property is non-enumerable (and read-only), as `defineProperty` makes it by default. */
 function defineMark(target: object, mark: symbol): void {
-  Object.defineProperty(target, mark, { value: true, enumerable: false });
+  Object.defineProperty(target, mark, { value: true });
 }
 
 const unavailableMark = /* @__PURE__ */ MARK("CredentialUnavailableError");
@@ -83,7 +84,7 @@ export class AuthenticationError extends Error {
     super(options?.message ?? `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`, options);
     const errorCodes = response.errorCodes ?? [];
     Object.assign(this, response, { statusCode, errorCodes, errorResponse: { ...response, errorCodes: [...errorCodes] } });
-    Object.defineProperty(this, "rawBody", { value: options?.rawBody, enumerable: false });
+    Object.defineProperty(this, "rawBody", { value: options?.rawBody }); // non-enumerable
     defineMark(this, authenticationMark);
   }
 
