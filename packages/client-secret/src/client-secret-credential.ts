@@ -47,7 +47,7 @@ export class ClientSecretCredential implements TokenCredential {
       clientSecret,
       "clientSecret",
       "invalid_client_secret",
-      "Pass the secret's value from the app registration's Certificates & secrets page (not the secret id).",
+      "Pass the secret's value (not its id) from the app registration's Certificates & secrets.",
     );
     const o = checkOptions<ClientSecretCredentialOptions>(options, NAME);
     const authority = resolveAuthority({
@@ -61,8 +61,6 @@ export class ClientSecretCredential implements TokenCredential {
       authority,
       credentialName: NAME,
     });
-    const credentialHash = sha256Hex(secret);
-    credentialHash.catch(() => undefined); // surfaced by getToken, not as an unhandled rejection
     this.#getToken = createClientCredentialFlow({
       credentialName: NAME,
       kind: "client-secret",
@@ -71,7 +69,7 @@ export class ClientSecretCredential implements TokenCredential {
       client: entra,
       additionallyAllowedTenants: resolveAdditionallyAllowedTenants(o.additionallyAllowedTenants),
       disableMultiTenantAuth: readDisableMultiTenantAuth(),
-      credentialHash,
+      credentialHash: sha256Hex(secret), // a failure surfaces through getToken
       authenticate: () => ({ client_secret: secret }),
     });
   }

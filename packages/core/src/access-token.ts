@@ -3,6 +3,7 @@
  * refresh rule every credential shares.
  */
 import { AuthenticationError } from "./errors.js";
+import { EXPIRY_MARGIN_MS } from "./token-cache.js";
 import type { AccessToken } from "./types.js";
 
 const TWO_HOURS_MS = 2 * 60 * 60 * 1000;
@@ -29,32 +30,29 @@ export function invalidTokenResponse(message: string, statusCode = 200): Authent
 
 const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
 
+/** The error for a malformed field: names it, says what was expected and what came (never a long value). */
+function badField(field: string, expected: string, value: unknown, statusCode: number): AuthenticationError {
+  return invalidTokenResponse(`"${field}" must be ${expected}; the service sent ${describe(value)}.`, statusCode);
+}
+
+function describe(value: unknown): unknown {
+  if (value === "") return "an empty string";
+  if (typeof value === "string") return value.length > 40 ? "a long string" : JSON.stringify(value);
+  return typeof value === "number" || value === null ? value : typeof value;
+}
+
 /**
  * A lifetime field in seconds (a number or numeric string); with `epoch`, also a date string, returned
- * as seconds since the epoch. `undefined` when absent.
+ * as milliseconds since the epoch. `undefined` when absent.
  */
 function seconds(value: unknown, field: string, statusCode: number, epoch?: boolean): number | undefined {
   if (value === undefined || value === null) return undefined;
   const numeric = typeof value === "number" || (typeof value === "string" && NUMBER.test(value));
-  const n = numeric ? Number(value) : epoch && typeof value === "string" ? Date.parse(value) / 1000 : NaN;
-  if (!Number.isFinite(n) || (numeric && n < 0)) {
-    throw invalidTokenResponse(
-      `"${field}" must be ${epoch && !numeric ? "seconds since the epoch or a date" : "a non-negative number of seconds"}; the service sent ${describe(value)}.`,
-      statusCode,
-    );
+  const n = numeric ? Number(value) * (epoch ? 1000 : 1) : epoch && typeof value === "string" ? Date.parse(value) : NaN;
+  if (!(n >= 0) || n === Infinity) {
+    throw badField(field, epoch ? "seconds since the epoch or a date" : "a non-negative number of seconds", value, statusCode);
   }
   return n;
-}
-
-/** Seconds since the epoch → milliseconds; a date string keeps its exact milliseconds. */
-function epochMs(epochSeconds: number | undefined, raw: unknown): number | undefined {
-  return epochSeconds === undefined ? undefined : typeof raw === "string" && !NUMBER.test(raw) ? Date.parse(raw) : epochSeconds * 1000;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return value.length > 40 ? "a long string" : JSON.stringify(value);
-  if (typeof value === "number") return String(value);
-  return value === null ? "null" : typeof value;
 }
 
 /**
@@ -65,40 +63,38 @@ function describe(value: unknown): string {
 export function computeRefreshAfter(now: number, expiresOnTimestamp: number, refreshInMs?: number): number {
   if (refreshInMs !== undefined) return now + refreshInMs;
   const lifetime = expiresOnTimestamp - now;
-  if (lifetime > TWO_HOURS_MS) return now + Math.floor(lifetime / 2);
-  return Math.max(expiresOnTimestamp - FIVE_MINUTES_MS, now + Math.floor(lifetime / 2));
+  const half = now + Math.floor(lifetime / 2);
+  return lifetime > TWO_HOURS_MS ? half : Math.max(expiresOnTimestamp - FIVE_MINUTES_MS, half);
 }
 
 /**
  * Checks a token response's fields and returns the `AccessToken`: `access_token` a non-empty string;
  * `expires_in` / `expires_on` non-negative (one of them required); `refresh_in` no longer than the
- * lifetime. `now` is when the request was sent (milliseconds). Throws `AuthenticationError` with code
- * `invalid_token_response` and a message naming the field.
+ * lifetime; `token_type` a string when present. `now` is when the request was sent (milliseconds).
+ * Refresh-after is never inside the cache's expiry margin (so a short-lived token is not served while
+ * about to expire). Throws `AuthenticationError` with code `invalid_token_response` naming the field.
  */
 export function toAccessToken(fields: TokenResponseFields, now = Date.now(), statusCode = 200): AccessToken {
-  const { accessToken } = fields;
-  if (typeof accessToken !== "string" || accessToken.length === 0) {
-    throw invalidTokenResponse(`"access_token" must be a non-empty string; the service sent ${accessToken === "" ? "an empty string" : describe(accessToken)}.`, statusCode);
-  }
+  const { accessToken, tokenType = "Bearer" } = fields;
+  if (typeof accessToken !== "string" || accessToken === "") throw badField("access_token", "a non-empty string", accessToken, statusCode);
   const expiresIn = seconds(fields.expiresIn, "expires_in", statusCode);
-  const expiresOnTimestamp =
-    expiresIn !== undefined ? now + expiresIn * 1000 : epochMs(seconds(fields.expiresOn, "expires_on", statusCode, true), fields.expiresOn);
+  const expiresOnTimestamp = expiresIn !== undefined ? now + expiresIn * 1000 : seconds(fields.expiresOn, "expires_on", statusCode, true);
   if (expiresOnTimestamp === undefined) {
     throw invalidTokenResponse(`The token response has neither "expires_in" nor "expires_on".`, statusCode);
   }
   const refreshIn = seconds(fields.refreshIn, "refresh_in", statusCode);
-  const lifetimeMs = expiresOnTimestamp - now;
-  if (refreshIn !== undefined && refreshIn * 1000 > lifetimeMs) {
-    throw invalidTokenResponse(
-      `"refresh_in" (${refreshIn} s) must not be longer than the token's lifetime (${Math.max(0, Math.round(lifetimeMs / 1000))} s).`,
-      statusCode,
-    );
+  const lifetime = Math.max(0, expiresOnTimestamp - now) / 1000;
+  if (refreshIn !== undefined && refreshIn > lifetime) {
+    throw badField("refresh_in", `at most the token's lifetime (${Math.round(lifetime)} s)`, refreshIn, statusCode);
   }
-  const type = typeof fields.tokenType === "string" ? fields.tokenType.toLowerCase() : "bearer";
+  if (typeof tokenType !== "string") throw badField("token_type", `a string such as "Bearer"`, tokenType, statusCode);
   return {
     token: accessToken,
     expiresOnTimestamp,
-    refreshAfterTimestamp: computeRefreshAfter(now, expiresOnTimestamp, refreshIn === undefined ? undefined : refreshIn * 1000),
-    tokenType: type === "pop" ? "pop" : "Bearer",
+    refreshAfterTimestamp: Math.min(
+      computeRefreshAfter(now, expiresOnTimestamp, refreshIn === undefined ? undefined : refreshIn * 1000),
+      Math.max(now, expiresOnTimestamp - EXPIRY_MARGIN_MS),
+    ),
+    tokenType: tokenType.toLowerCase() === "pop" ? "pop" : "Bearer",
   };
 }

@@ -12,11 +12,12 @@ import type { GetTokenOptions } from "./types.js";
 const MARK = (name: string): symbol => Symbol.for(`@id/core.${name}`);
 
 function hasMark(value: unknown, mark: symbol): boolean {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[mark] === true;
+  return (value as Record<symbol, unknown> | null | undefined)?.[mark] === true;
 }
 
+/** Marks an error; the property is non-enumerable (and read-only), as `defineProperty` makes it by default. */
 function defineMark(target: object, mark: symbol): void {
-  Object.defineProperty(target, mark, { value: true, enumerable: false });
+  Object.defineProperty(target, mark, { value: true });
 }
 
 const unavailableMark = /* @__PURE__ */ MARK("CredentialUnavailableError");
@@ -72,30 +73,18 @@ export class AuthenticationError extends Error {
   declare readonly suberror: string | undefined;
   /** The claims challenge to pass as `GetTokenOptions.claims`, when sent. */
   declare readonly claims: string | undefined;
+  /** When the service says the error happened (milliseconds since the epoch), when sent. */
+  declare readonly timestamp: number | undefined;
   /** The same fields in the shape `@azure/identity` exposes. */
   declare readonly errorResponse: ErrorResponse;
   /** The raw response body (non-enumerable, so logging the error never dumps it). */
   declare readonly rawBody: string | undefined;
 
   constructor(statusCode: number, response: ErrorResponse, options?: { cause?: unknown; rawBody?: string; message?: string }) {
-    const codes = response.errorCodes ?? [];
-    super(
-      options?.message ??
-        `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`,
-      options,
-    );
-    Object.assign(this, {
-      statusCode,
-      error: response.error,
-      errorDescription: response.errorDescription,
-      errorCodes: codes,
-      correlationId: response.correlationId,
-      traceId: response.traceId,
-      suberror: response.suberror,
-      claims: response.claims,
-      errorResponse: { ...response, errorCodes: [...codes] },
-    });
-    Object.defineProperty(this, "rawBody", { value: options?.rawBody, enumerable: false });
+    super(options?.message ?? `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`, options);
+    const errorCodes = response.errorCodes ?? [];
+    Object.assign(this, response, { statusCode, errorCodes, errorResponse: { ...response, errorCodes: [...errorCodes] } });
+    Object.defineProperty(this, "rawBody", { value: options?.rawBody }); // non-enumerable
     defineMark(this, authenticationMark);
   }
 
@@ -110,8 +99,7 @@ export class AuthenticationError extends Error {
 }
 
 function firstLine(text: string): string {
-  const end = text.search(/\r?\n/);
-  return end === -1 ? text : text.slice(0, end);
+  return text.split(/\r?\n/, 1)[0] as string;
 }
 
 const aggregateMark = /* @__PURE__ */ MARK("AggregateAuthenticationError");

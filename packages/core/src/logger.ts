@@ -8,54 +8,43 @@ import { redact } from "./redact.js";
 
 export type LogLevel = "verbose" | "info" | "warning" | "error";
 
-const RANK: Record<LogLevel, number> = { verbose: 0, info: 1, warning: 2, error: 3 };
+/** The levels, least severe first. */
+const LEVELS: readonly LogLevel[] = ["verbose", "info", "warning", "error"];
 
 /** Receives each log line (already redacted). */
 export type LogSink = (level: LogLevel, line: string) => void;
 
-interface LogState {
-  level: LogLevel | undefined;
-  configured: boolean;
-  sink: LogSink;
+/** The current level's rank in `LEVELS` (Infinity: off); `undefined` until first read from `AZURE_LOG_LEVEL`. */
+let rank: number | undefined;
+let sink: LogSink = (level, line) => console.error(`${level.toUpperCase()} ${line}`);
+
+function currentRank(): number {
+  if (rank === undefined) setRank(readEnv("AZURE_LOG_LEVEL")?.trim().toLowerCase());
+  return rank as number;
 }
 
-const state: LogState = {
-  level: undefined,
-  configured: false,
-  sink: (level, line) => console.error(`${level.toUpperCase()} ${line}`),
-};
-
-function isLogLevel(value: unknown): value is LogLevel {
-  return typeof value === "string" && Object.hasOwn(RANK, value);
-}
-
-function currentLevel(): LogLevel | undefined {
-  if (!state.configured) {
-    state.configured = true;
-    const fromEnv = readEnv("AZURE_LOG_LEVEL")?.trim().toLowerCase();
-    if (isLogLevel(fromEnv)) state.level = fromEnv;
-  }
-  return state.level;
+function setRank(level: string | undefined): void {
+  const index = LEVELS.indexOf(level as LogLevel);
+  rank = index < 0 ? Infinity : index;
 }
 
 /** Sets the log level; `undefined` turns logging off. */
 export function setLogLevel(level: LogLevel | undefined): void {
-  if (level !== undefined && !isLogLevel(level)) {
+  if (level !== undefined && !LEVELS.includes(level)) {
     throw new TypeError(`"level" must be one of verbose, info, warning, error; got ${String(level)}.`);
   }
-  state.level = level;
-  state.configured = true;
+  setRank(level);
 }
 
 /** The current log level (`undefined` when off). */
 export function getLogLevel(): LogLevel | undefined {
-  return currentLevel();
+  return LEVELS[currentRank()];
 }
 
 /** Sends log lines to `sink` instead of `console.error`. */
-export function setLogSink(sink: LogSink): void {
-  if (typeof sink !== "function") throw new TypeError(`"sink" must be a function.`);
-  state.sink = sink;
+export function setLogSink(newSink: LogSink): void {
+  if (typeof newSink !== "function") throw new TypeError(`"sink" must be a function.`);
+  sink = newSink;
 }
 
 export interface Logger {
@@ -65,24 +54,15 @@ export interface Logger {
   error(message: string): void;
 }
 
-function write(scope: string, level: LogLevel, message: string): void {
-  const current = currentLevel();
-  if (current === undefined || RANK[level] < RANK[current]) return;
-  state.sink(level, redact(`[@id/${scope}] ${message}`));
-}
-
 const loggers = new Map<string, Logger>();
 
 /** The logger of one package or credential (`"client-secret"`, `"ManagedIdentityCredential"`, …). */
 export function getLogger(scope: string): Logger {
   let logger = loggers.get(scope);
   if (logger === undefined) {
-    logger = {
-      verbose: (message) => write(scope, "verbose", message),
-      info: (message) => write(scope, "info", message),
-      warning: (message) => write(scope, "warning", message),
-      error: (message) => write(scope, "error", message),
-    };
+    logger = Object.fromEntries(
+      LEVELS.map((level, i) => [level, (message: string) => i >= currentRank() && sink(level, redact(`[@id/${scope}] ${message}`))]),
+    ) as unknown as Logger;
     loggers.set(scope, logger);
   }
   return logger;

@@ -10,9 +10,9 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)*/g, REDACTED],
   // Authorization header values.
   [/\b(Bearer|Basic|PoP|Negotiate)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
-  // key=value and "key": "value" pairs whose key names a secret.
+  // key=value and "key": "value" pairs whose key names a secret (any key ending in secret, token, …).
   [
-    /(["']?)((?:client_)?secret|client_assertion|assertion|password|passwd|pwd|(?:access|refresh|id|session)_?token|token|code_verifier|api[-_]?key|signature|x-identity-header|identity_header|secret_header)\1(\s*[:=]\s*)(["']?)[^"'&\s,;}]+/gi,
+    /(["']?)([\w-]*(?:secret|assertion|passw(?:or)?d|pwd|token|code_verifier|api[-_]?key|signature|(?:identity|secret)[-_]header))\1(\s*[:=]\s*)(["']?)[^"'&\s,;}]+/gi,
     `$1$2$1$3$4${REDACTED}`,
   ],
   // PEM blocks (private keys, certificates).
@@ -25,13 +25,12 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
 // lower-case hex and survive, so tenant and client ids stay readable.
 const OPAQUE = /[A-Za-z0-9._~+/=-]{32,}/g;
 
-function isOpaque(run: string): boolean {
-  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !/^https?:/.test(run);
-}
+// An opaque run holds upper case, lower case and digits, and is not a URL.
+const MIXED = /^(?!https?:)(?=.*[A-Z])(?=.*[a-z])(?=.*\d)/;
 
 /** The string with every secret-shaped part replaced by `[REDACTED]`. */
 export function redact(text: string): string {
   let out = text;
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
-  return out.replace(OPAQUE, (run) => (isOpaque(run) ? REDACTED : run));
+  return out.replace(OPAQUE, (run) => (MIXED.test(run) ? REDACTED : run));
 }

@@ -17,8 +17,8 @@ describe("scopes", () => {
     [[""], /"scopes\[0\]" must be a non-empty scope/],
     ["", /"scopes" must be a non-empty scope/],
     [["a", "b c"], /"scopes\[1\]" must be a non-empty scope .* without spaces/],
-    [[42], /"scopes\[0\]" must be a string; got number/],
-    [null, /"scopes" must be a string or an array of strings; got null/],
+    [[42], /"scopes\[0\]" must be a non-empty scope .*; got number/],
+    [null, /"scopes" must be a non-empty scope .*; got null/],
     [{ 0: "x" }, /got object/],
     ["x".repeat(1025), /at most 1024 characters/],
   ])("rejects %j with a TypeError naming the field", (input, message) => {
@@ -96,7 +96,7 @@ describe("tenants", () => {
     const attempt = () => resolveTenantId({ configuredTenantId: "home", requestedTenantId: "other", additionallyAllowedTenants: ["third"] });
     expect(attempt).toThrow(CredentialUnavailableError);
     expect(attempt).toThrow(
-      'The current credential is not configured to acquire tokens for tenant other. To enable acquiring tokens for this tenant add it to the additionallyAllowedTenants on the credential options, or add "*" to additionallyAllowedTenants to allow acquiring tokens for any tenant.',
+      'Tenant other is not allowed: add it to additionallyAllowedTenants in the credential options, or add "*" for any tenant.',
     );
   });
 

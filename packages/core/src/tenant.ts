@@ -4,24 +4,14 @@
  */
 import { CredentialUnavailableError, InvalidArgumentError } from "./errors.js";
 
-const TENANT = /^[0-9a-zA-Z\-.]+$/;
-const MAX_TENANT_LENGTH = 256;
+// Letters, digits, "-" and "."; 1 to 256 characters; never "." alone nor "..".
+const TENANT = /^(?!\.$)(?!.*\.\.)[0-9a-zA-Z.-]{1,256}$/;
 /** The Azure CLI's client id, and the developer sign-on client: their default tenant is "organizations". */
 export const DEVELOPER_SIGN_ON_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
-const FIND_TENANT =
-  "You can locate your tenant id by following the instructions at https://learn.microsoft.com/partner-center/find-ids-and-domain-names.";
-
 /** Whether a string is a syntactically valid tenant id (a GUID, a domain, or a name such as `organizations`). */
 export function isValidTenantId(tenantId: unknown): tenantId is string {
-  return (
-    typeof tenantId === "string" &&
-    tenantId.length > 0 &&
-    tenantId.length <= MAX_TENANT_LENGTH &&
-    TENANT.test(tenantId) &&
-    !tenantId.includes("..") &&
-    tenantId !== "."
-  );
+  return typeof tenantId === "string" && TENANT.test(tenantId);
 }
 
 /**
@@ -30,10 +20,9 @@ export function isValidTenantId(tenantId: unknown): tenantId is string {
  */
 export function checkTenantId(tenantId: unknown, field = "tenantId"): string {
   if (isValidTenantId(tenantId)) return tenantId;
-  const got = typeof tenantId === "string" ? "" : ` (got ${tenantId === null ? "null" : typeof tenantId})`;
   throw new InvalidArgumentError(
     "invalid_tenant_id",
-    `Invalid "${field}"${got}: a tenant id has only letters, digits, "-" and "." (no "/", "..", spaces or other characters). ${FIND_TENANT}`,
+    `Invalid "${field}"${typeof tenantId === "string" ? "" : ` (got ${tenantId === null ? "null" : typeof tenantId})`}: a tenant id has only letters, digits, "-" and "." (no "/", "..", spaces); use the directory (tenant) id or a verified domain.`,
   );
 }
 
@@ -44,15 +33,14 @@ export function defaultTenantId(clientId?: string): string {
 
 /**
  * Validates `additionallyAllowedTenants` and normalises it: `["*"]` when it contains `*`.
- * Returns a frozen copy; the caller's array is never kept.
+ * Returns a copy; the caller's array is never kept.
  */
 export function resolveAdditionallyAllowedTenants(tenants: unknown, field = "additionallyAllowedTenants"): readonly string[] {
-  if (tenants === undefined) return Object.freeze([]);
+  if (tenants === undefined) return [];
   if (!Array.isArray(tenants)) {
     throw new InvalidArgumentError("invalid_argument", `"${field}" must be an array of tenant ids, or ["*"] for any tenant.`);
   }
-  if (tenants.includes("*")) return Object.freeze(["*"]);
-  return Object.freeze(tenants.map((tenant, i) => checkTenantId(tenant, `${field}[${i}]`)));
+  return tenants.includes("*") ? ["*"] : tenants.map((tenant, i) => checkTenantId(tenant, `${field}[${i}]`));
 }
 
 export interface TenantRequest {
@@ -75,12 +63,11 @@ export interface TenantRequest {
 export function resolveTenantId(request: TenantRequest): string | undefined {
   const { configuredTenantId: configured, requestedTenantId: requested } = request;
   if (requested !== undefined) checkTenantId(requested, "tenantId");
-  if (configured !== undefined && (request.disableMultiTenantAuth || configured === "adfs")) return configured;
-  if (requested === undefined || requested === configured) return configured;
   if (configured === undefined) return requested;
+  if (requested === undefined || requested === configured || request.disableMultiTenantAuth || configured === "adfs") return configured;
   const allowed = request.additionallyAllowedTenants ?? [];
   if (allowed.includes("*") || allowed.includes(requested)) return requested;
   throw new CredentialUnavailableError(
-    `The current credential is not configured to acquire tokens for tenant ${requested}. To enable acquiring tokens for this tenant add it to the additionallyAllowedTenants on the credential options, or add "*" to additionallyAllowedTenants to allow acquiring tokens for any tenant.`,
+    `Tenant ${requested} is not allowed: add it to additionallyAllowedTenants in the credential options, or add "*" for any tenant.`,
   );
 }

@@ -9,7 +9,7 @@
 import { InvalidArgumentError, checkTenantId } from "@id/core";
 
 /** The authority hosts of the Azure clouds (same names and values as `@azure/identity`). */
-export const AzureAuthorityHosts = Object.freeze({
+export const AzureAuthorityHosts = /* @__PURE__ */ Object.freeze({
   /** China (21Vianet). */
   AzureChina: "https://login.chinacloudapi.cn",
   /** Germany (closed in 2021; kept for compatibility). */
@@ -21,15 +21,15 @@ export const AzureAuthorityHosts = Object.freeze({
 } as const);
 
 /** The public cloud's authority host, used when nothing else is configured. */
-export const DEFAULT_AUTHORITY_HOST = AzureAuthorityHosts.AzurePublicCloud;
+export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
 /** Hosts of the public cloud (aliases); a regional authority for them is `<region>.login.microsoft.com`. */
-const PUBLIC_CLOUD_HOSTS = new Set(["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"]);
+const PUBLIC_CLOUD_HOST = /^(login\.(microsoftonline\.com|windows\.net|microsoft\.com)|sts\.windows\.net)$/i;
 
 /** Values of `AZURE_REGIONAL_AUTHORITY_NAME` that ask for the region to be detected. */
-const AUTO_DISCOVER_REGION = new Set(["autodiscoverregion", "trytoautodetect", "tryautodetect"]);
+const AUTO_DISCOVER_REGION = /^(autodiscoverregion|try(to)?autodetect)$/i;
 
-const REGION = /^[a-z0-9][a-z0-9-]{0,62}$/i;
+const REGION = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** A resolved authority: where token requests go. Frozen. */
 export interface Authority {
@@ -61,37 +61,29 @@ export interface ResolveAuthorityOptions {
 
 /** Whether `hostname` (as in `URL#hostname`) is a loopback address or `localhost`. */
 export function isLoopbackHostname(hostname: string): boolean {
-  const h = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
-  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  return /^(\[::1\]|::1|(.+\.)?localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.test(hostname);
 }
 
 /**
  * Normalises an authority host: adds `https://` when there is no scheme, removes trailing slashes, and
- * refuses anything but https — except plain http to a loopback host (the emulator). Throws a `TypeError`
- * with code `invalid_authority_host`.
+ * refuses anything but https — except plain http to a loopback host (the emulator) — and URLs with a
+ * user name, password, query or fragment. Throws a `TypeError` with code `invalid_authority_host`.
  */
 export function normalizeAuthorityHost(value: unknown, field = "authorityHost"): string {
-  const bad = (why: string): InvalidArgumentError => new InvalidArgumentError("invalid_authority_host", `"${field}" ${why}.`);
-  if (typeof value !== "string" || value.trim() === "") throw bad(`must be a non-empty URL such as "${DEFAULT_AUTHORITY_HOST}"`);
-  const trimmed = value.trim();
-  let url: URL;
+  const text = typeof value === "string" ? value.trim() : "";
+  let url: URL | undefined;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
   } catch {
-    throw bad(`is not a valid URL; use a host such as "${DEFAULT_AUTHORITY_HOST}"`);
+    // reported below
   }
-  const { protocol, host } = url;
-  if (protocol === "http:" ? !isLoopbackHostname(url.hostname) : protocol !== "https:") {
-    throw bad(
-      protocol === "http:"
-        ? `must use https (got http://${host}); plain http is allowed only for a loopback host such as 127.0.0.1`
-        : `must use https (got "${protocol}")`,
+  if (!url || (url.protocol === "http:" ? !isLoopbackHostname(url.hostname) : url.protocol !== "https:") || url.username || url.password || url.search || url.hash) {
+    throw new InvalidArgumentError(
+      "invalid_authority_host",
+      `"${field}" must use https (http only to a loopback host) without credentials, query or fragment, such as "${DEFAULT_AUTHORITY_HOST}".`,
     );
   }
-  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-    throw bad("must not contain a user name, password, query or fragment");
-  }
-  return `${protocol}//${host}${url.pathname.replace(/\/+$/, "")}`;
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
 /** The token endpoint of `tenantId` under an authority host (already normalised). */
@@ -100,15 +92,13 @@ export function tokenEndpointUrl(authorityHost: string, tenantId: string): strin
 }
 
 /**
- * The regional host of an authority host: `https://<region>.login.microsoft.com` for the public cloud,
- * `https://<region>.<host>` for another cloud. Loopback hosts are never rewritten (the emulator keeps working).
+ * The regional host of a normalised authority host: `https://<region>.login.microsoft.com` for the public
+ * cloud, `https://<region>.<host>` for another cloud. Loopback hosts are never rewritten (the emulator keeps working).
  */
 export function regionalAuthorityHost(authorityHost: string, region: string): string {
-  const url = new URL(authorityHost);
-  if (isLoopbackHostname(url.hostname)) return authorityHost;
-  const host = PUBLIC_CLOUD_HOSTS.has(url.hostname.toLowerCase()) ? "login.microsoft.com" : url.host;
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.protocol}//${region.toLowerCase()}.${host}${path}`;
+  const { hostname, host, protocol, origin } = new URL(authorityHost);
+  if (isLoopbackHostname(hostname)) return authorityHost;
+  return `${protocol}//${region.toLowerCase()}.${PUBLIC_CLOUD_HOST.test(hostname) ? "login.microsoft.com" : host}${authorityHost.slice(origin.length)}`;
 }
 
 /**
@@ -116,36 +106,26 @@ export function regionalAuthorityHost(authorityHost: string, region: string): st
  * Throws a `TypeError` (code `invalid_authority_host` or `invalid_region`) for a bad value.
  */
 export function resolveAuthority(options: ResolveAuthorityOptions = {}): Authority {
-  const field = options.field ?? "authorityHost";
+  const { authorityHost, envAuthorityHost } = options;
+  const configured = authorityHost ?? envAuthorityHost;
   const host =
-    options.authorityHost !== undefined
-      ? normalizeAuthorityHost(options.authorityHost, field)
-      : options.envAuthorityHost !== undefined
-        ? normalizeAuthorityHost(options.envAuthorityHost, "AZURE_AUTHORITY_HOST")
-        : DEFAULT_AUTHORITY_HOST;
-  const region = resolveRegion(options.regionalAuthority, options.detectedRegion);
-  const requestHost = region === undefined ? host : regionalAuthorityHost(host, region);
+    configured === undefined
+      ? DEFAULT_AUTHORITY_HOST
+      : normalizeAuthorityHost(configured, authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : (options.field ?? "authorityHost"));
+  let region = options.regionalAuthority?.trim();
+  if (region && AUTO_DISCOVER_REGION.test(region)) region = options.detectedRegion?.trim();
+  region &&= region.toLowerCase().replace(/\s+/g, "");
+  if (region && !REGION.test(region)) {
+    throw new InvalidArgumentError(
+      "invalid_region",
+      `AZURE_REGIONAL_AUTHORITY_NAME must be an Azure region such as "eastus", or "AutoDiscoverRegion".`,
+    );
+  }
+  const requestHost = region ? regionalAuthorityHost(host, region) : host;
   return Object.freeze({
     host,
     requestHost,
     region: requestHost === host ? undefined : region,
     tokenEndpoint: (tenantId: string) => tokenEndpointUrl(requestHost, checkTenantId(tenantId)),
   });
-}
-
-function resolveRegion(regional: string | undefined, detected: string | undefined): string | undefined {
-  if (regional === undefined || regional.trim() === "") return undefined;
-  let region = regional.trim();
-  if (AUTO_DISCOVER_REGION.has(region.toLowerCase())) {
-    if (detected === undefined || detected.trim() === "") return undefined;
-    region = detected.trim();
-  }
-  region = region.toLowerCase().replace(/\s+/g, "");
-  if (!REGION.test(region)) {
-    throw new InvalidArgumentError(
-      "invalid_region",
-      `AZURE_REGIONAL_AUTHORITY_NAME must be an Azure region name such as "eastus" (letters, digits and "-"), or "AutoDiscoverRegion".`,
-    );
-  }
-  return region;
 }

@@ -18,10 +18,10 @@ describe("buildClaims", () => {
     const withCp1 = { access_token: { xms_cc: { values: ["CP1", "other"] } } };
     expect(JSON.parse(buildClaims(JSON.stringify(withCp1), true) as string)).toEqual(withCp1);
   });
-  it("passes a challenge through without CAE, and accepts its base64 form", () => {
+  it("passes a challenge through without CAE; the base64 form must be decoded by the caller", () => {
     expect(JSON.parse(buildClaims(JSON.stringify(challenge), false) as string)).toEqual(challenge);
-    const b64 = btoa(JSON.stringify(challenge));
-    expect(parseClaims(b64)).toEqual(challenge);
+    expect(parseClaims(` ${JSON.stringify(challenge)} `)).toEqual(challenge);
+    expect(() => parseClaims(btoa(JSON.stringify(challenge)))).toThrow(expect.objectContaining({ code: "invalid_claims" }));
   });
   it("rejects claims that are not a JSON object with a coded TypeError", () => {
     for (const bad of ["not json", "[1]", "{\"a\":", "null"]) {

@@ -4,7 +4,7 @@
  * answer to the one parser. Every grant (client credentials, authorization code, refresh token,
  * on-behalf-of, device code) goes through it; the caller only builds the form.
  */
-import { InvalidArgumentError, checkTenantId, getLogger } from "@id/core";
+import { getLogger } from "@id/core";
 import type { AbortSignalLike } from "@id/core";
 import { resolveAuthority } from "./authority.js";
 import type { Authority } from "./authority.js";
@@ -62,14 +62,10 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
   const http = createHttpClient(options);
 
   async function requestToken(tenantId: string, form: TokenForm, requestOptions: RequestTokenOptions = {}): Promise<TokenResult> {
-    const endpoint = authority.tokenEndpoint(checkTenantId(tenantId));
+    const endpoint = authority.tokenEndpoint(tenantId); // checks the tenant
     const claims = buildClaims(requestOptions.claims, requestOptions.enableCae);
     const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(form)) {
-      if (value === undefined) continue;
-      if (typeof value !== "string") throw new InvalidArgumentError("invalid_argument", `Token request field "${name}" must be a string.`);
-      params.set(name, value);
-    }
+    for (const [name, value] of Object.entries(form)) if (value !== undefined) params.set(name, value);
     if (claims !== undefined) params.set("claims", claims);
     const requestId = globalThis.crypto.randomUUID();
     const started = Date.now();
@@ -92,15 +88,9 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
       },
     );
     const result = parseTokenResponse(response, started, credentialName);
-    logger.info(`${credentialName}: token acquired from ${endpoint} (grant ${form["grant_type"] ?? "?"}, request id ${requestId}).`);
+    logger.info(`${credentialName}: token acquired from ${endpoint} (request id ${requestId}).`);
     return result;
   }
 
-  return Object.freeze({
-    authority,
-    http,
-    credentialName,
-    tokenEndpoint: (tenantId: string) => authority.tokenEndpoint(tenantId),
-    requestToken,
-  });
+  return { authority, http, credentialName, tokenEndpoint: (tenantId: string) => authority.tokenEndpoint(tenantId), requestToken };
 }

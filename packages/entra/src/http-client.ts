@@ -10,10 +10,10 @@
  */
 import { AuthenticationError, InvalidArgumentError, getLogger } from "@id/core";
 import type { AbortSignalLike } from "@id/core";
-import { backoffDelayMs, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
+import { backoffDelayMs, checkNumberOption, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
 import type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
 
-/** The `fetch` signature the transport calls. `init.dispatcher` is set when a dispatcher was given. */
+/** The `fetch` signature the transport calls. `init.dispatcher` is the `dispatcher` option (undefined when none). */
 export type FetchLike = (url: string, init: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
 
 /** Transport options, accepted by `createHttpClient`, `createEntraClient` and every credential. */
@@ -86,175 +86,100 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const logger = /* @__PURE__ */ getLogger("entra");
 
-type FailureKind = "timeout" | "network_error" | "response_truncated";
-
-/** Why an attempt produced no response. `refused`: the server never saw the request. */
-interface AttemptFailure {
-  kind: FailureKind;
-  cause: unknown;
-  refused: boolean;
-}
-
-const FAILURE = Symbol("attempt failure");
-
-function positive(value: unknown, field: string, fallback: number, unit = "milliseconds"): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a positive number of ${unit}.`);
-  }
-  return value;
-}
-
-/** Checks transport options, so a credential can fail at construction. Returns a frozen copy. */
-export function resolveHttpClientOptions(options: HttpClientOptions = {}): Readonly<HttpClientOptions> & {
-  timeoutInMs: number;
-  retryOptions: ResolvedRetryOptions;
-  maxResponseBytes: number;
-} {
-  const { fetch, dispatcher } = options;
-  if (fetch !== undefined && typeof fetch !== "function") {
-    throw new InvalidArgumentError("invalid_argument", `"fetch" must be a function with the signature of the Web fetch.`);
-  }
-  if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
-    throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher object.`);
-  }
-  return Object.freeze({
-    fetch,
-    dispatcher,
-    timeoutInMs: positive(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS),
-    retryOptions: resolveRetryOptions(options.retryOptions),
-    maxResponseBytes: positive(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, "bytes"),
-  });
-}
-
 /** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const resolved = resolveHttpClientOptions(options);
-  const { fetch: customFetch, dispatcher, timeoutInMs, retryOptions, maxResponseBytes } = resolved;
+  const { fetch: customFetch, dispatcher } = options;
+  if (customFetch !== undefined && typeof customFetch !== "function") {
+    throw new InvalidArgumentError("invalid_argument", `"fetch" must be a fetch function.`);
+  }
+  if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
+    throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher.`);
+  }
+  const timeoutInMs = checkNumberOption(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
+  const maxResponseBytes = checkNumberOption(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
+  const retryOptions = resolveRetryOptions(options.retryOptions);
   const { maxRetries, maxRetryTimeInMs } = retryOptions;
 
   async function send(request: HttpRequest, sendOptions: SendOptions = {}): Promise<HttpResponse> {
-    const signal = sendOptions.abortSignal;
-    const timeout = positive(sendOptions.timeoutInMs, "requestOptions.timeout", timeoutInMs);
-    const idempotent = sendOptions.idempotent !== false;
-    const retryable = sendOptions.isRetryableStatus ?? isRetryableStatus;
+    const { abortSignal: signal, idempotent = true, isRetryableStatus: retryable = isRetryableStatus } = sendOptions;
+    const timeout = checkNumberOption(sendOptions.timeoutInMs, "requestOptions.timeout", timeoutInMs);
     const what = `${sendOptions.description ?? `${request.method} request`} failed: `;
-    const fetchImpl: FetchLike = customFetch ?? (globalThis.fetch as FetchLike);
-    if (typeof fetchImpl !== "function") {
-      throw new AuthenticationError(0, { error: "network_error", errorDescription: "No fetch implementation is available." }, {
-        message: `${what}this runtime has no global fetch; pass the "fetch" option.`,
-      });
-    }
     const started = Date.now();
     for (let retry = 0; ; retry++) {
       if (signal?.aborted) throw abortReason(signal);
-      const result = await attempt(fetchImpl, request, signal, timeout, dispatcher, maxResponseBytes, what);
-      const failure = FAILURE in result ? result[FAILURE] : undefined;
-      const response = failure ? undefined : (result as HttpResponse);
-      const detail = response ? `status ${response.status}` : describeFailure(failure as AttemptFailure, timeout);
-      if (
-        retry < maxRetries &&
-        (response ? retryable(response.status) && (idempotent || response.status === 429) : idempotent || (failure as AttemptFailure).refused)
-      ) {
+      // One attempt: a response with its whole body, or an AuthenticationError with status 0 (no response).
+      let response: HttpResponse | undefined;
+      let failure: AuthenticationError | undefined;
+      let refused = false;
+      let status = 0;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeout);
+      const onAbort = (): void => controller.abort();
+      signal?.addEventListener("abort", onAbort);
+      try {
+        const { method, headers, body } = request;
+        const res = await (customFetch ?? (globalThis.fetch as FetchLike))(request.url, {
+          method,
+          headers,
+          body,
+          signal: controller.signal,
+          redirect: "manual",
+          dispatcher,
+        });
+        status = res.status;
+        response = { status, headers: res.headers, body: await readBody(res, maxResponseBytes, what) };
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal);
+        // An oversize body, or a refusal by a custom fetch (a pinned certificate), is final.
+        if (error instanceof InvalidArgumentError || AuthenticationError.isInstance(error)) throw error;
+        const code = (error as { cause?: { code?: unknown } }).cause?.code;
+        refused = code === "ECONNREFUSED";
+        const [kind, detail] = controller.signal.aborted
+          ? ["timeout", `no complete response within ${timeout} ms; raise "timeoutInMs" if the endpoint is slow`]
+          : status
+            ? ["response_truncated", "the connection closed before the whole response arrived"]
+            : ["network_error", `could not reach the endpoint (${typeof code === "string" ? code : (error as Error).message}); check the network, proxy and authority host`];
+        const description = `${detail}${retry ? ` (after ${retry} ${retry === 1 ? "retry" : "retries"})` : ""}.`;
+        failure = new AuthenticationError(0, { error: kind, errorDescription: description }, { message: what + description, cause: error });
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      }
+      if (retry < maxRetries && (response ? retryable(status) && (idempotent || status === 429) : idempotent || refused)) {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
-        if (Date.now() + delay - started <= maxRetryTimeInMs) {
-          logger.info(`${what}${detail}; retry ${retry + 1} of ${maxRetries} in ${delay} ms.`);
+        const fits = Date.now() + delay - started <= maxRetryTimeInMs;
+        logger.info(
+          `${what}${response ? `status ${status}.` : failure?.errorDescription} ${fits ? `Retry ${retry + 1} of ${maxRetries}` : "No retry: that wait passes maxRetryTimeInMs"} (${delay} ms).`,
+        );
+        if (fits) {
           await sleep(delay, signal);
           continue;
         }
-        logger.info(`${what}${detail}; not retrying: the wait of ${delay} ms would pass the retry time budget of ${maxRetryTimeInMs} ms.`);
       }
       if (response) return response;
-      const { kind, cause } = failure as AttemptFailure;
-      const description = `${detail}${retry === 0 ? "" : ` (after ${retry} ${retry === 1 ? "retry" : "retries"})`}.${
-        kind === "timeout"
-          ? ` Check that the endpoint is reachable, or raise the timeout ("timeoutInMs" or requestOptions.timeout).`
-          : kind === "network_error"
-            ? " Check the network, proxy and authority host."
-            : ""
-      }`;
-      throw new AuthenticationError(0, { error: kind, errorDescription: description }, { message: what + description, cause });
+      throw failure;
     }
   }
 
-  return Object.freeze({ timeoutInMs, retryOptions, maxResponseBytes, send });
+  return { timeoutInMs, retryOptions, maxResponseBytes, send };
 }
 
-function describeFailure({ kind, cause }: AttemptFailure, timeout: number): string {
-  if (kind === "timeout") return `no complete response within ${timeout} ms`;
-  if (kind === "response_truncated") return "the connection closed before the whole response arrived";
-  const code = causeCode(cause);
-  return `could not reach the endpoint (${typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause)})`;
-}
-
-/** One attempt: the response with its whole body, or why there is none. Throws for abort and oversize bodies. */
-async function attempt(
-  fetchImpl: FetchLike,
-  request: HttpRequest,
-  signal: AbortSignalLike | undefined,
-  timeout: number,
-  dispatcher: unknown,
-  maxBytes: number,
-  what: string,
-): Promise<HttpResponse | { [FAILURE]: AttemptFailure }> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException("The request timed out.", "TimeoutError"));
-  }, timeout);
-  const onAbort = (): void => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  let response: Response | undefined;
-  let tooLarge: AuthenticationError | undefined;
-  try {
-    const { method, headers, body } = request;
-    const init: RequestInit & { dispatcher?: unknown } = { method, headers, body, signal: controller.signal, redirect: "manual" };
-    if (dispatcher !== undefined) init.dispatcher = dispatcher;
-    response = await fetchImpl(request.url, init);
-    const { status } = response;
-    const oversize = (): AuthenticationError =>
-      (tooLarge = new AuthenticationError(
-        status,
-        { error: "response_too_large", errorDescription: `The response body is larger than ${maxBytes} bytes.` },
-        { message: `${what}the response body (status ${status}) is larger than ${maxBytes} bytes; refusing to read it.` },
-      ));
-    const declared = response.headers.get("content-length");
-    if (declared !== null && Number(declared) > maxBytes) {
-      await response.body?.cancel().catch(() => undefined);
-      throw oversize();
+/** Reads the whole body as text, refusing (and cancelling) it as soon as it passes `maxBytes`. */
+async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let total = 0;
+  for (let chunk; reader && !(chunk = await reader.read()).done; ) {
+    total += chunk.value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      const description = `the response body (status ${response.status}) is larger than ${maxBytes} bytes.`;
+      throw new AuthenticationError(response.status, { error: "response_too_large", errorDescription: description }, { message: what + description });
     }
-    let text = "";
-    if (response.body !== null) {
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      let total = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw oversize();
-        }
-        text += decoder.decode(value, { stream: true });
-      }
-      text += decoder.decode();
-    }
-    return { status, headers: response.headers, body: text };
-  } catch (error) {
-    if (signal?.aborted) throw abortReason(signal);
-    if ((tooLarge !== undefined && error === tooLarge) || (!timedOut && error instanceof InvalidArgumentError)) throw error;
-    const kind: FailureKind = timedOut ? "timeout" : response ? "response_truncated" : "network_error";
-    return { [FAILURE]: { kind, cause: error, refused: kind === "network_error" && causeCode(error) === "ECONNREFUSED" } };
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    text += decoder.decode(chunk.value, { stream: true });
   }
-}
-
-function causeCode(error: unknown): unknown {
-  return (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return text + decoder.decode();
 }
 
 function abortReason(signal: AbortSignalLike): unknown {
@@ -264,7 +189,6 @@ function abortReason(signal: AbortSignalLike): unknown {
 /** Waits `ms` milliseconds; rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(abortReason(signal as AbortSignalLike));
@@ -273,6 +197,7 @@ export function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort);
   });
 }

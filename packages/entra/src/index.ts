@@ -10,7 +10,7 @@ export {
 export type { Authority, ResolveAuthorityOptions } from "./authority.js";
 export { DEFAULT_RETRY_OPTIONS, backoffDelayMs, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
 export type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
-export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, createHttpClient, resolveHttpClientOptions, sleep } from "./http-client.js";
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, createHttpClient, sleep } from "./http-client.js";
 export type { FetchLike, HttpClient, HttpClientOptions, HttpRequest, HttpResponse, SendOptions } from "./http-client.js";
 export { CAE_CLIENT_CAPABILITY, buildClaims, parseClaims } from "./claims.js";
 export { errorFromResponse, parseJsonObject, parseTokenResponse } from "./token-response.js";

@@ -20,7 +20,7 @@ export interface RetryOptions {
 /** `RetryOptions` with every field set. */
 export type ResolvedRetryOptions = Readonly<Required<RetryOptions>>;
 
-export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = Object.freeze({
+export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = /* @__PURE__ */ Object.freeze({
   maxRetries: 3,
   retryDelayInMs: 800,
   maxRetryDelayInMs: 60_000,
@@ -40,11 +40,10 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
   for (const name of ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"]) {
     const value = headers.get(name);
     if (value === null) continue;
-    if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * (name === "retry-after" ? 1000 : 1));
-    if (name === "retry-after") {
-      const date = Date.parse(value);
-      return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-    }
+    const seconds = name === "retry-after";
+    if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * (seconds ? 1000 : 1));
+    const date = Date.parse(value);
+    if (seconds && date) return Math.max(0, date - now);
   }
   return undefined;
 }
@@ -58,6 +57,18 @@ export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, ran
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/**
+ * A number option: `fallback` when undefined, else a finite number above 0 (`positive`, the default) or
+ * at least 0. Throws a `TypeError` (code `invalid_argument`) naming the field.
+ */
+export function checkNumberOption(value: unknown, field: string, fallback: number, positive = true): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || (value as number) < 0 || (positive && value === 0)) {
+    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a ${positive ? "positive" : "non-negative"} number.`);
+  }
+  return value as number;
+}
+
 /** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
 export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   if (options === undefined) return DEFAULT_RETRY_OPTIONS;
@@ -66,15 +77,8 @@ export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   }
   const resolved: Record<string, number> = {};
   for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
-    const value: unknown = (options as Record<string, unknown>)[field];
-    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
-      throw new InvalidArgumentError(
-        "invalid_argument",
-        `"retryOptions.${field}" must be a non-negative number; got ${typeof value === "number" ? value : typeof value}.`,
-      );
-    }
-    resolved[field] = (value as number | undefined) ?? fallback;
+    resolved[field] = checkNumberOption((options as Record<string, unknown>)[field], `retryOptions.${field}`, fallback, false);
   }
   resolved["maxRetries"] = Math.floor(resolved["maxRetries"] as number);
-  return Object.freeze(resolved) as unknown as ResolvedRetryOptions;
+  return resolved as unknown as ResolvedRetryOptions;
 }

@@ -4,7 +4,7 @@
  * codes, correlation id and trace id. Bodies that are empty, not JSON, or not an object become a clear
  * `AuthenticationError` too. The raw body is kept on the error, non-enumerable.
  */
-import { AuthenticationError, EXPIRY_MARGIN_MS, redact, toAccessToken } from "@id/core";
+import { AuthenticationError, redact, toAccessToken } from "@id/core";
 import type { AccessToken, ErrorResponse } from "@id/core";
 import type { HttpResponse } from "./http-client.js";
 
@@ -27,125 +27,83 @@ export function parseJsonObject(body: string): { ok: true; value: Json | undefin
   try {
     parsed = JSON.parse(body);
   } catch {
-    const trimmed = body.trimStart();
-    const reason = trimmed.startsWith("{") || trimmed.startsWith("[") ? "is not valid JSON (it looks truncated)" : "is not JSON";
-    return { ok: false, reason };
+    return { ok: false, reason: /^\s*[[{]/.test(body) ? "is not valid JSON (it looks truncated)" : "is not JSON" };
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { ok: false, reason: "is JSON but not an object" };
-  return { ok: true, value: parsed as Json };
-}
-
-function shapeOf(parsed: ReturnType<typeof parseJsonObject>): string {
-  return !parsed.ok ? `a body that ${parsed.reason}` : parsed.value === undefined ? "an empty body" : "a body without an error field";
+  return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? { ok: true, value: parsed as Json } : { ok: false, reason: "is JSON but not an object" };
 }
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-function firstLine(text: string): string {
-  return text.split(/\r?\n/, 1)[0] as string;
-}
-
-function fallbackError(status: number): string {
-  return status >= 500 ? "server_error" : ({ 400: "invalid_request", 401: "invalid_client", 429: "temporarily_unavailable" } as Record<number, string>)[status] ?? "unknown_error";
-}
-
-/** An `invalid_token_response` error: a 2xx answer that is not a usable token. */
-function invalidResponse(status: number, description: string, body: string, who: string, cause?: unknown, details?: ErrorResponse): AuthenticationError {
-  return new AuthenticationError(status, details ?? { error: "invalid_token_response", errorDescription: description }, {
-    rawBody: body,
-    message: `${who}: ${description}`,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
+/** The `error` of a response that has none. */
+const FALLBACK_ERRORS: Record<number, string> = { 400: "invalid_request", 401: "invalid_client", 429: "temporarily_unavailable" };
 
 /**
- * Builds the `AuthenticationError` for an error response (any status). `who` names the caller in the
- * message (e.g. `ClientSecretCredential`). The message holds Entra's first description line (redacted),
- * never the body.
+ * Builds the `AuthenticationError` for an error response (any status), or for a 2xx answer that is not a
+ * JSON object (`invalid_token_response`). `who` names the caller in the message (e.g.
+ * `ClientSecretCredential`). The message holds Entra's first description line (redacted), never the body.
  */
 export function errorFromResponse(response: HttpResponse, who = "Token request"): AuthenticationError {
-  const { status, body } = response;
+  const { status, body, headers } = response;
   const parsed = parseJsonObject(body);
-  const json = parsed.ok ? parsed.value : undefined;
-  if (json === undefined || (str(json["error"]) === undefined && str(json["error_description"]) === undefined)) {
-    const description = `The endpoint answered status ${status} with ${shapeOf(parsed)}.`;
-    return new AuthenticationError(status, { error: fallbackError(status), errorDescription: description }, {
-      rawBody: body,
-      message: `${who}: ${description}${retryHint(response)}`,
-    });
-  }
-  const error = str(json["error"]) ?? fallbackError(status);
-  const errorDescription = str(json["error_description"]) ?? "";
-  const codes = Array.isArray(json["error_codes"]) ? json["error_codes"].filter((c): c is number => Number.isInteger(c)) : [];
+  const json: Json = (parsed.ok && parsed.value) || {};
+  const oauthError = str(json["error"]);
+  let errorDescription = str(json["error_description"]) ?? "";
+  const error =
+    oauthError ??
+    (status < 300 ? "invalid_token_response" : status >= 500 ? "server_error" : FALLBACK_ERRORS[status]) ??
+    "unknown_error";
+  const codes = Array.isArray(json["error_codes"]) ? json["error_codes"].filter(Number.isInteger) : [];
   const aadsts = /AADSTS(\d+)/.exec(errorDescription);
-  if (codes.length === 0 && aadsts) codes.push(Number(aadsts[1]));
-  const timestampText = str(json["timestamp"]);
-  const timestamp = timestampText ? Date.parse(timestampText.replace(" ", "T")) : NaN;
+  if (!codes[0] && aadsts) codes.push(Number(aadsts[1]));
+  const correlationId = str(json["correlation_id"]);
+  let message: string;
+  if (oauthError || errorDescription) {
+    const line = redact(errorDescription.split(/\r?\n/, 1)[0] as string); // starts with the AADSTS code
+    message = `${error} (status ${status})${line && `: ${line}`}${correlationId ? ` Correlation ID: ${correlationId}.` : ""}`;
+  } else {
+    message = errorDescription = `The endpoint answered status ${status} with ${
+      !parsed.ok ? `a body that ${parsed.reason}` : parsed.value ? "a body without an error field" : "an empty body"
+    }.`;
+  }
+  if (status === 429 || status >= 500) {
+    const retryAfter = headers.get("retry-after");
+    message += retryAfter ? ` The service asked to retry after ${retryAfter}.` : " Try again later.";
+  }
   const details: ErrorResponse = {
     error,
     errorDescription,
     errorCodes: codes,
-    correlationId: str(json["correlation_id"]),
+    correlationId,
     traceId: str(json["trace_id"]),
     suberror: str(json["suberror"]),
     claims: str(json["claims"]),
-    ...(Number.isFinite(timestamp) ? { timestamp } : {}),
+    timestamp: Date.parse(String(json["timestamp"]).replace(" ", "T")) || undefined,
   };
-  const line = errorDescription ? redact(firstLine(errorDescription)) : "";
-  const code = codes.length > 0 && !line.includes(`AADSTS${codes[0]}`) ? ` AADSTS${codes[0]}` : "";
-  const correlation = details.correlationId ? ` Correlation ID: ${details.correlationId}.` : "";
-  return new AuthenticationError(status, details, {
-    rawBody: body,
-    message: `${who}: ${error} (status ${status}${code ? `,${code}` : ""})${line ? `: ${line}` : ""}${correlation}${retryHint(response)}`,
-  });
-}
-
-/** For 429 and 5xx: the wait the service asked for, or a hint that it may be unavailable. */
-function retryHint(response: HttpResponse): string {
-  if (response.status !== 429 && response.status < 500) return "";
-  const retry = response.headers.get("retry-after");
-  return retry ? ` The service asked to retry after ${retry}.` : " The service may be unavailable; try again later.";
+  return new AuthenticationError(status, details, { rawBody: body, message: `${who}: ${message}` });
 }
 
 /**
- * Parses a token endpoint response. 2xx with a JSON object without `error` → the checked token; anything
- * else → `AuthenticationError`. `requestStartMs` is when the request was sent (expiry counts from it).
+ * Parses a token endpoint response. 2xx with a JSON object without `error` → the checked token (every
+ * field checked by core's `toAccessToken`); anything else → `AuthenticationError`. `requestStartMs` is
+ * when the request was sent (expiry counts from it).
  */
 export function parseTokenResponse(response: HttpResponse, requestStartMs: number, who = "Token request"): TokenResult {
   const { status, body } = response;
-  if (status < 200 || status > 299) throw errorFromResponse(response, who);
   const parsed = parseJsonObject(body);
-  if (!parsed.ok || parsed.value === undefined) {
-    throw invalidResponse(status, `The token endpoint answered status ${status} with ${shapeOf(parsed)}; expected a JSON token response.`, body, who);
+  const json = parsed.ok && parsed.value;
+  if (status < 200 || status > 299 || !json || json["error"] !== undefined || json["error_description"] !== undefined || json["suberror"] !== undefined) {
+    throw errorFromResponse(response, who);
   }
-  const json = parsed.value;
-  if (json["error"] !== undefined || json["error_description"] !== undefined || json["suberror"] !== undefined) {
-    throw errorFromResponse({ ...response, status }, who);
-  }
-  let accessToken: AccessToken;
   try {
-    accessToken = toAccessToken(
+    const accessToken = toAccessToken(
       { accessToken: json["access_token"], expiresIn: json["expires_in"], refreshIn: json["refresh_in"], tokenType: json["token_type"] },
       requestStartMs,
       status,
     );
+    return { accessToken, body: json };
   } catch (error) {
-    throw AuthenticationError.isInstance(error) ? invalidResponse(status, error.message, body, who, error, error.errorResponse) : error;
+    throw new AuthenticationError(status, (error as AuthenticationError).errorResponse, { rawBody: body, message: `${who}: ${(error as Error).message}`, cause: error });
   }
-  if (json["token_type"] !== undefined && typeof json["token_type"] !== "string") {
-    throw invalidResponse(status, `"token_type" must be a string such as "Bearer".`, body, who);
-  }
-  return { accessToken: clampRefreshAfter(accessToken, requestStartMs), body: json };
-}
-
-/**
- * Core's cache returns a token before its refresh-after time without looking at expiry, so a short-lived
- * token (under a minute) whose computed refresh-after lies inside the expiry margin would be served
- * while about to expire. Refresh-after is therefore never later than `expiresOn - EXPIRY_MARGIN_MS`.
- */
-function clampRefreshAfter(token: AccessToken, now: number): AccessToken {
-  const latest = Math.max(now, token.expiresOnTimestamp - EXPIRY_MARGIN_MS);
-  return token.refreshAfterTimestamp !== undefined && token.refreshAfterTimestamp > latest ? { ...token, refreshAfterTimestamp: latest } : token;
 }

@@ -4,31 +4,29 @@
  */
 import { InvalidArgumentError, readEnv } from "@id/core";
 
-const CLIENT_ID = /^[^\s\u0000-\u001f\u007f]+$/;
+const CLIENT_ID = /^[^\s\u0000-\u001f\u007f]{1,256}$/;
+
+/** ` (got null)`, ` (got number)`, … for a value that is not a string; never the value itself. */
+function got(value: unknown): string {
+  return typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`;
+}
 
 /**
  * A client (application) id: a non-empty string without spaces, at most 256 characters. Code
  * `invalid_client_id`; the message starts with `credentialName` when given.
  */
 export function checkClientId(value: unknown, field = "clientId", credentialName?: string): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > 256 || !CLIENT_ID.test(value)) {
-    throw new InvalidArgumentError(
-      "invalid_client_id",
-      `${credentialName ? `${credentialName}: ` : ""}"${field}" must be the application (client) id of the app registration, a GUID such as "00000000-0000-0000-0000-000000000000"${typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`}.`,
-    );
-  }
-  return value;
+  if (typeof value === "string" && CLIENT_ID.test(value)) return value;
+  throw new InvalidArgumentError(
+    "invalid_client_id",
+    `${credentialName ? `${credentialName}: ` : ""}"${field}" must be the application (client) id of the app registration, a GUID${got(value)}.`,
+  );
 }
 
 /** A secret string: non-empty and not only whitespace. The value never appears in the message. */
 export function checkSecret(value: unknown, field: string, code: string, hint: string): string {
-  if (typeof value !== "string" || value.trim().length === 0) {
-    throw new InvalidArgumentError(
-      code,
-      `"${field}" must be a non-empty string${typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`}. ${hint}`,
-    );
-  }
-  return value;
+  if (typeof value === "string" && value.trim()) return value;
+  throw new InvalidArgumentError(code, `"${field}" must be a non-empty string${got(value)}. ${hint}`);
 }
 
 /** An options argument: `undefined` or a plain object. Code `invalid_argument`. */
@@ -45,6 +43,5 @@ export function checkOptions<T extends object>(value: unknown, credentialName: s
  * pins every request to the configured tenant. For constructors only.
  */
 export function readDisableMultiTenantAuth(): boolean {
-  const value = readEnv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")?.trim().toLowerCase();
-  return value !== undefined && value !== "0" && value !== "false" && value !== "no";
+  return !/^\s*(0|false|no)?\s*$/i.test(readEnv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH") ?? "");
 }
