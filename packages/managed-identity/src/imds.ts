@@ -9,77 +9,53 @@
  */
 import { AuthenticationError, CredentialUnavailableError } from "@id/core";
 import { isRetryableStatus } from "@id/entra";
-import type { HttpClient, HttpRequest, FetchLike, RetryOptions } from "@id/entra";
+import type { HttpClient, FetchLike, RetryOptions } from "@id/entra";
 import type { IdentitySelector } from "./identity-selector.js";
-import { isImdsKnownAvailable, probeImds, rememberImdsAvailable } from "./imds-probe.js";
-import { sendTokenRequest, withQuery } from "./token-source.js";
+import { imdsProbeState, probeImds } from "./imds-probe.js";
+import { getRequest, idParameter, sendTokenRequest } from "./token-source.js";
 import type { TokenSource } from "./token-source.js";
-
-export const IMDS_API_VERSION = "2018-02-01";
 
 /**
  * IMDS retry defaults: 7 retries, backoff 2 s doubling to at most 60 s (each wait jittered between half
  * and all of it), within 120 s. The shortest possible schedule waits 1+2+4+8+16+30 = 61 s over six
  * retries and 91 s over seven, so a 410 upgrade window of ~70 s is always covered.
  */
-export const IMDS_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
+export const IMDS_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = {
   maxRetries: 7,
   retryDelayInMs: 2000,
   maxRetryDelayInMs: 60_000,
   maxRetryTimeInMs: 120_000,
-});
+};
 
 /** 404, 410, and the transport's 408/429/5xx. */
 export function isImdsRetryableStatus(status: number): boolean {
   return status === 404 || status === 410 || isRetryableStatus(status);
 }
 
-const ID_PARAMETER = { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" } as const;
-
-/** The exact IMDS request. */
-export function imdsRequest(endpoint: string, resource: string, identity: IdentitySelector): HttpRequest {
-  return {
-    method: "GET",
-    url: withQuery(endpoint, {
-      "api-version": IMDS_API_VERSION,
-      resource,
-      ...(identity.kind === "system" ? {} : { [ID_PARAMETER[identity.kind]]: identity.value }),
-    }),
-    headers: { Metadata: "true", accept: "application/json" },
-  };
-}
-
-export interface ImdsProbeSettings {
-  enabled: boolean;
-  timeoutInMs: number;
-  fetch: FetchLike | undefined;
-}
+/** The probe before the first request: off, or its timeout and transport. */
+export type ImdsProbeSettings = { timeoutInMs: number; fetch: FetchLike | undefined } | undefined;
 
 export function createImdsSource(endpoint: string, http: HttpClient, identity: IdentitySelector, probe: ImdsProbeSettings): TokenSource {
   return {
     name: "Imds",
-    endpoint,
     async requestToken(resource, context) {
-      if (probe.enabled && !(await probeImds({ endpoint, timeoutInMs: probe.timeoutInMs, fetch: probe.fetch, abortSignal: context.signal }))) {
+      if (probe && !(await probeImds({ ...probe, endpoint, abortSignal: context.signal }))) {
         throw new CredentialUnavailableError(
-          `ManagedIdentityCredential (IMDS): the IMDS endpoint did not answer a probe within ${probe.timeoutInMs} ms; managed identity is not available here. (This result is remembered for the process.)`,
+          `ManagedIdentityCredential (IMDS): IMDS did not answer a probe within ${probe.timeoutInMs} ms (remembered for the process); managed identity is not available here.`,
         );
       }
+      const request = getRequest(endpoint, { "api-version": "2018-02-01", resource, ...idParameter(identity) }, { Metadata: "true" });
+      const { available } = imdsProbeState();
       try {
-        const { token } = await sendTokenRequest("Imds", http, imdsRequest(endpoint, resource, identity), context, isImdsRetryableStatus);
-        rememberImdsAvailable(endpoint);
+        const { token } = await sendTokenRequest("Imds", http, request, context, isImdsRetryableStatus);
+        available.add(endpoint);
         return token;
       } catch (error) {
         // No connection or no answer: IMDS is not here — unless it answered before in this process, in
         // which case this is a real failure and stays an AuthenticationError.
-        if (
-          AuthenticationError.isInstance(error) &&
-          error.statusCode === 0 &&
-          (error.error === "network_error" || error.error === "timeout") &&
-          !isImdsKnownAvailable(endpoint)
-        ) {
+        if (AuthenticationError.isInstance(error) && (error.error === "network_error" || error.error === "timeout") && !available.has(endpoint)) {
           throw new CredentialUnavailableError(
-            `ManagedIdentityCredential (IMDS): the IMDS endpoint did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
+            `ManagedIdentityCredential (IMDS): IMDS did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
             { cause: error },
           );
         }
