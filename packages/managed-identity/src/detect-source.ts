@@ -9,23 +9,8 @@ import { DEFAULT_AUTHORITY_HOST, normalizeAuthorityHost, tokenEndpointUrl } from
 import type { IdentitySelector } from "./identity-selector.js";
 import { IMDS_DEFAULT_ENDPOINT } from "./imds-probe.js";
 
-/** The environment variables the credential reads (a snapshot taken by the constructor). */
-export const ENVIRONMENT_VARIABLES = [
-  "AZURE_FEDERATED_TOKEN_FILE",
-  "AZURE_TENANT_ID",
-  "AZURE_CLIENT_ID",
-  "AZURE_AUTHORITY_HOST",
-  "IDENTITY_ENDPOINT",
-  "IDENTITY_HEADER",
-  "IDENTITY_SERVER_THUMBPRINT",
-  "IMDS_ENDPOINT",
-  "MSI_ENDPOINT",
-  "MSI_SECRET",
-  "DEFAULT_IDENTITY_CLIENT_ID",
-  "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-] as const;
-
-export type ManagedIdentityEnvironment = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number], string | undefined>>;
+/** Reads an environment variable (`readEnv`: unset or empty → undefined). */
+export type ReadEnv = (name: string) => string | undefined;
 
 /** The Azure Arc agent's token endpoint when it is found by its files rather than by variables. */
 export const ARC_DEFAULT_ENDPOINT = "http://127.0.0.1:40342/metadata/identity/oauth2/token";
@@ -78,53 +63,60 @@ export interface DetectOptions {
 /** Picks the source. Throws `TypeError` (code `invalid_environment`, or `invalid_authority_host`) for a
  * malformed variable, and `CredentialUnavailableError` when the source cannot serve the requested
  * user-assigned identity. */
-export function detectSource(env: ManagedIdentityEnvironment, options: DetectOptions): SourceConfig {
+export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig {
   const { identity } = options;
+  const identityEndpoint = env("IDENTITY_ENDPOINT");
+  const identityHeader = env("IDENTITY_HEADER");
+  const msiEndpoint = env("MSI_ENDPOINT");
 
   // 0. AKS workload identity: exchange the projected service-account token for an Entra token.
-  const clientId = identity.kind === "clientId" ? identity.value : identity.kind === "system" ? env.AZURE_CLIENT_ID : undefined;
-  if (env.AZURE_FEDERATED_TOKEN_FILE && env.AZURE_TENANT_ID && clientId) {
+  const tokenFilePath = env("AZURE_FEDERATED_TOKEN_FILE");
+  const tenant = env("AZURE_TENANT_ID");
+  const clientId = identity.kind === "clientId" ? identity.value : identity.kind === "system" ? env("AZURE_CLIENT_ID") : undefined;
+  if (tokenFilePath && tenant && clientId) {
     let tenantId: string;
     try {
-      tenantId = checkTenantId(env.AZURE_TENANT_ID);
+      tenantId = checkTenantId(tenant);
     } catch {
       throw malformed("AZURE_TENANT_ID", "it is not a valid tenant id (letters, digits, '-' and '.')");
     }
+    const envHost = env("AZURE_AUTHORITY_HOST");
     const host =
       options.authorityHost !== undefined
         ? normalizeAuthorityHost(options.authorityHost)
-        : env.AZURE_AUTHORITY_HOST !== undefined
-          ? normalizeAuthorityHost(env.AZURE_AUTHORITY_HOST, "AZURE_AUTHORITY_HOST")
+        : envHost !== undefined
+          ? normalizeAuthorityHost(envHost, "AZURE_AUTHORITY_HOST")
           : DEFAULT_AUTHORITY_HOST;
-    return { name: "TokenExchange", endpoint: tokenEndpointUrl(host, tenantId), tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE, tenantId, clientId };
+    return { name: "TokenExchange", endpoint: tokenEndpointUrl(host, tenantId), tokenFilePath, tenantId, clientId };
   }
 
-  if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
+  if (identityEndpoint && identityHeader) {
     // 1. Service Fabric: HTTPS with a self-signed certificate pinned by thumbprint (SHA-1 or SHA-256 hex;
     //    colons and spaces ignored).
-    if (env.IDENTITY_SERVER_THUMBPRINT) {
-      const endpoint = environmentUrl("IDENTITY_ENDPOINT", env.IDENTITY_ENDPOINT, true).href;
-      const thumbprint = env.IDENTITY_SERVER_THUMBPRINT.replace(/[\s:]/g, "").toLowerCase();
+    const thumbprint = env("IDENTITY_SERVER_THUMBPRINT")?.replace(/[\s:]/g, "").toLowerCase();
+    if (thumbprint !== undefined) {
+      const endpoint = environmentUrl("IDENTITY_ENDPOINT", identityEndpoint, true).href;
       if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(thumbprint)) {
         throw malformed("IDENTITY_SERVER_THUMBPRINT", "it must be the server certificate's SHA-1 (40 hex digits) or SHA-256 (64 hex digits) thumbprint");
       }
       systemOnly("Service Fabric", identity, "A Service Fabric application's identity is fixed by the cluster configuration; create the credential without an id.");
-      return { name: "ServiceFabric", endpoint, secret: env.IDENTITY_HEADER, thumbprint };
+      return { name: "ServiceFabric", endpoint, secret: identityHeader, thumbprint };
     }
     // 2. App Service, Azure Functions, Container Apps (protocol 2019-08-01).
-    return { name: "AppService", endpoint: environmentUrl("IDENTITY_ENDPOINT", env.IDENTITY_ENDPOINT).href, secret: env.IDENTITY_HEADER };
+    return { name: "AppService", endpoint: environmentUrl("IDENTITY_ENDPOINT", identityEndpoint).href, secret: identityHeader };
   }
 
-  if (env.MSI_ENDPOINT) {
-    const endpoint = environmentUrl("MSI_ENDPOINT", env.MSI_ENDPOINT).href;
+  if (msiEndpoint) {
+    const endpoint = environmentUrl("MSI_ENDPOINT", msiEndpoint).href;
     // 3. Azure Machine Learning (protocol 2017-09-01): user-assigned by client id only.
-    if (env.MSI_SECRET) {
+    const secret = env("MSI_SECRET");
+    if (secret) {
       if (identity.kind === "resourceId" || identity.kind === "objectId") {
         throw new CredentialUnavailableError(
           `ManagedIdentityCredential: Azure Machine Learning selects a user-assigned identity by client id only (${identity.kind} was given). Pass the identity's clientId instead.`,
         );
       }
-      return { name: "AzureML", endpoint, secret: env.MSI_SECRET, defaultClientId: env.DEFAULT_IDENTITY_CLIENT_ID };
+      return { name: "AzureML", endpoint, secret, defaultClientId: env("DEFAULT_IDENTITY_CLIENT_ID") };
     }
     // 4. Cloud Shell: the signed-in user's token.
     systemOnly("Cloud Shell", identity, "Cloud Shell issues tokens for the signed-in user; create the credential without an id.");
@@ -132,16 +124,17 @@ export function detectSource(env: ManagedIdentityEnvironment, options: DetectOpt
   }
 
   // 5. Azure Arc: the variable pair, or the agent's files on disk.
-  if (env.IDENTITY_ENDPOINT && env.IMDS_ENDPOINT) {
-    const endpoint = environmentUrl("IDENTITY_ENDPOINT", env.IDENTITY_ENDPOINT);
-    environmentUrl("IMDS_ENDPOINT", env.IMDS_ENDPOINT);
+  const imdsEndpoint = env("IMDS_ENDPOINT");
+  if (identityEndpoint && imdsEndpoint) {
+    const endpoint = environmentUrl("IDENTITY_ENDPOINT", identityEndpoint);
+    environmentUrl("IMDS_ENDPOINT", imdsEndpoint);
     if (endpoint.hostname === "localhost") endpoint.hostname = "127.0.0.1";
     return { name: "AzureArc", endpoint: endpoint.href };
   }
   if (options.arcAgentInstalled()) return { name: "AzureArc", endpoint: ARC_DEFAULT_ENDPOINT };
 
   // 6. IMDS; AZURE_POD_IDENTITY_AUTHORITY_HOST replaces the address.
-  const host = env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
+  const host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
   if (host) {
     const url = environmentUrl("AZURE_POD_IDENTITY_AUTHORITY_HOST", host);
     if (url.search !== "") throw malformed("AZURE_POD_IDENTITY_AUTHORITY_HOST", "it must be a host address without a query");

@@ -28,8 +28,7 @@ import { createHttpClient } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
 import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-key-file.js";
-import { ENVIRONMENT_VARIABLES, detectSource } from "./detect-source.js";
-import type { ManagedIdentityEnvironment } from "./detect-source.js";
+import { detectSource } from "./detect-source.js";
 import { describeIdentity, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { DEFAULT_IMDS_PROBE_TIMEOUT_MS } from "./imds-probe.js";
@@ -129,9 +128,7 @@ export class ManagedIdentityCredential implements TokenCredential {
     check("retryOptions", isObject, "an object");
 
     // The environment is read here, once.
-    const env: ManagedIdentityEnvironment = {};
-    for (const name of ENVIRONMENT_VARIABLES) env[name] = readEnv(name);
-    const config = detectSource(env, {
+    const config = detectSource(readEnv, {
       identity,
       authorityHost: o.authorityHost,
       arcAgentInstalled: () => {
