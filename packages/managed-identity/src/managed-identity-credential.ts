@@ -15,11 +15,11 @@ import {
   CredentialUnavailableError,
   InvalidArgumentError,
   cachePartition,
+  checkTenantId,
   getLogger,
   getTokenCache,
   normalizeScopes,
   readEnv,
-  resolveTenantId,
   scopeToResource,
   tokenCacheKey,
 } from "@id/core";
@@ -193,8 +193,11 @@ export class ManagedIdentityCredential implements TokenCredential {
         );
       }
       const exchangeTenant = this.#exchangeTenant;
-      if (exchangeTenant !== undefined && options?.tenantId !== undefined) {
-        resolveTenantId({ configuredTenantId: exchangeTenant, requestedTenantId: options.tenantId });
+      // Only the token exchange has a tenant, and it has no additionally allowed tenants.
+      if (exchangeTenant !== undefined && options?.tenantId !== undefined && checkTenantId(options.tenantId) !== exchangeTenant) {
+        throw new CredentialUnavailableError(
+          `${who("TokenExchange")}: tokens come from tenant ${exchangeTenant} (AZURE_TENANT_ID) only; tenant ${options.tenantId} was requested. Use a credential configured for that tenant.`,
+        );
       }
       const enableCae = exchangeTenant !== undefined && options?.enableCae === true;
       const key = tokenCacheKey(this.#partition, scope, enableCae);
