@@ -4,7 +4,6 @@
  * token endpoint (`detectSource` resolved it) with the projected service-account token as the client
  * assertion. The file is re-read whenever it changes. `claims` and `enableCae` go to Entra as `claims`.
  */
-import { getLogger } from "@id/core";
 import { buildClaims } from "@id/entra";
 import type { HttpClient, HttpRequest } from "@id/entra";
 import type { SourceConfig } from "./detect-source.js";
@@ -14,7 +13,6 @@ import type { TokenSource } from "./token-source.js";
 
 export function createTokenExchange(config: Extract<SourceConfig, { name: "TokenExchange" }>, http: HttpClient): TokenSource {
   const reader = createFederatedTokenReader(config.tokenFilePath);
-  getLogger("ManagedIdentityCredential").verbose(`Token exchange reads the assertion from ${config.tokenFilePath}.`);
   return {
     name: "TokenExchange",
     async requestToken(_resource, context) {
