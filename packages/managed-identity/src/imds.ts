@@ -20,12 +20,12 @@ import type { TokenSource } from "./token-source.js";
  * and all of it), within 120 s. The shortest possible schedule waits 1+2+4+8+16+30 = 61 s over six
  * retries and 91 s over seven, so a 410 upgrade window of ~70 s is always covered.
  */
-export const IMDS_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = {
+export const IMDS_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
   maxRetries: 7,
   retryDelayInMs: 2000,
   maxRetryDelayInMs: 60_000,
   maxRetryTimeInMs: 120_000,
-};
+});
 
 /** 404, 410, and the transport's 408/429/5xx. */
 export function isImdsRetryableStatus(status: number): boolean {
@@ -53,7 +53,12 @@ export function createImdsSource(endpoint: string, http: HttpClient, identity: I
       } catch (error) {
         // No connection or no answer: IMDS is not here — unless it answered before in this process, in
         // which case this is a real failure and stays an AuthenticationError.
-        if (AuthenticationError.isInstance(error) && (error.error === "network_error" || error.error === "timeout") && !available.has(endpoint)) {
+        if (
+          AuthenticationError.isInstance(error) &&
+          error.statusCode === 0 &&
+          (error.error === "network_error" || error.error === "timeout") &&
+          !available.has(endpoint)
+        ) {
           throw new CredentialUnavailableError(
             `ManagedIdentityCredential (IMDS): IMDS did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
             { cause: error },

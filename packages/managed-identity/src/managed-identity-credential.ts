@@ -76,12 +76,12 @@ export interface ManagedIdentityCredentialOptions {
 }
 
 /** Defaults of every source but IMDS: retry briefly. */
-export const SOURCE_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = {
+export const SOURCE_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
   maxRetries: 3,
   retryDelayInMs: 800,
   maxRetryDelayInMs: 8000,
   maxRetryTimeInMs: 15_000,
-};
+});
 
 const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 const logged = new Set<string>();
