@@ -26,7 +26,7 @@ export const BUDGETS = [
     name: "ManagedIdentityCredential (@id/managed-identity)",
     code: `import { ManagedIdentityCredential } from "@id/managed-identity";
            export const c = new ManagedIdentityCredential();`,
-    limit: 48 * 1024,
+    limit: 38 * 1024,
   },
 ];
 

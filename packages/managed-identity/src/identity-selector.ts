@@ -13,7 +13,8 @@ const ID_FIELDS = ["clientId", "resourceId", "objectId"] as const;
 // An id goes into a query string; it never holds whitespace or control characters.
 const ID_VALUE = /^[^\s\u0000-\u001f\u007f]{1,1024}$/;
 
-function invalid(message: string): InvalidArgumentError {
+/** A `TypeError` (code `invalid_argument`) naming a mistake in the constructor's arguments. */
+export function invalid(message: string): InvalidArgumentError {
   return new InvalidArgumentError("invalid_argument", `ManagedIdentityCredential: ${message}`);
 }
 

@@ -13,7 +13,6 @@
 import { existsSync } from "node:fs";
 import {
   CredentialUnavailableError,
-  InvalidArgumentError,
   cachePartition,
   checkTenantId,
   getLogger,
@@ -29,7 +28,7 @@ import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
 import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-key-file.js";
 import { detectSource } from "./detect-source.js";
-import { describeIdentity, resolveIdentitySelector } from "./identity-selector.js";
+import { describeIdentity, invalid, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { DEFAULT_IMDS_PROBE_TIMEOUT_MS } from "./imds-probe.js";
 import { IMDS_RETRY_DEFAULTS, createImdsSource } from "./imds.js";
@@ -88,11 +87,6 @@ const logged = new Set<string>();
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A `TypeError` (code `invalid_argument`) naming the constructor's mistake. */
-function invalid(message: string): InvalidArgumentError {
-  return new InvalidArgumentError("invalid_argument", `ManagedIdentityCredential: ${message}`);
 }
 
 export class ManagedIdentityCredential implements TokenCredential {
