@@ -6,24 +6,8 @@
  * anything else is refused with the reason, and nothing is read. Node-only (`node:fs`).
  */
 import { open, realpath } from "node:fs/promises";
-import { basename, dirname, isAbsolute, resolve, win32 } from "node:path";
-
-/** Largest key file accepted, bytes (every incumbent uses this limit). */
-export const ARC_KEY_FILE_MAX_BYTES = 4096;
-
-/** The agent's token directory on this platform, or `undefined` where Azure Arc does not run. */
-export function defaultArcKeyDirectory(platform: string, programData: string | undefined): string | undefined {
-  if (platform === "linux") return "/var/opt/azcmagent/tokens";
-  if (platform === "win32") return win32.join(programData ?? "C:\\ProgramData", "AzureConnectedMachineAgent", "Tokens");
-  return undefined;
-}
-
-/** Where the agent's `himds` binary lives on this platform (its presence means "Azure Arc"). */
-export function arcAgentBinary(platform: string, programFiles: string | undefined): string | undefined {
-  if (platform === "linux") return "/opt/azcmagent/bin/himds";
-  if (platform === "win32") return win32.join(programFiles ?? "C:\\Program Files", "AzureConnectedMachineAgent", "himds.exe");
-  return undefined;
-}
+import { basename, dirname, isAbsolute, resolve } from "node:path";
+import { ARC_KEY_FILE_MAX_BYTES } from "./arc-agent.js";
 
 /** Why a challenge was refused (the message says what was wrong; it never holds the file's content). */
 export class ArcChallengeError extends Error {

@@ -26,7 +26,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
 import { createHttpClient } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
-import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-key-file.js";
+import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-agent.js";
 import { detectSource } from "./detect-source.js";
 import { describeIdentity, invalid, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
