@@ -12,6 +12,7 @@ import { isRetryableStatus } from "@id/entra";
 import type { HttpClient, FetchLike, RetryOptions } from "@id/entra";
 import type { IdentitySelector } from "./identity-selector.js";
 import { imdsProbeState, probeImds } from "./imds-probe.js";
+import { who } from "./token-response.js";
 import { getRequest, idParameter, sendTokenRequest } from "./token-source.js";
 import type { TokenSource } from "./token-source.js";
 
@@ -41,7 +42,7 @@ export function createImdsSource(endpoint: string, http: HttpClient, identity: I
     async requestToken(resource, context) {
       if (probe && !(await probeImds({ ...probe, endpoint, abortSignal: context.signal }))) {
         throw new CredentialUnavailableError(
-          `ManagedIdentityCredential (IMDS): IMDS did not answer a probe within ${probe.timeoutInMs} ms (remembered for the process); managed identity is not available here.`,
+          `${who("Imds")}: IMDS did not answer a probe within ${probe.timeoutInMs} ms (remembered for the process); managed identity is not available here.`,
         );
       }
       const request = getRequest(endpoint, { "api-version": "2018-02-01", resource, ...idParameter(identity) }, { Metadata: "true" });
@@ -60,7 +61,7 @@ export function createImdsSource(endpoint: string, http: HttpClient, identity: I
           !available.has(endpoint)
         ) {
           throw new CredentialUnavailableError(
-            `ManagedIdentityCredential (IMDS): IMDS did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
+            `${who("Imds")}: IMDS did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
             { cause: error },
           );
         }

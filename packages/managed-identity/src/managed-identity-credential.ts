@@ -96,7 +96,7 @@ export class ManagedIdentityCredential implements TokenCredential {
   /** The source (or, for one loaded lazily, a promise of it, made on first use). */
   readonly #tokenSource: () => TokenSource | Promise<TokenSource>;
   readonly #partition: string;
-  /** The token exchange's tenant (only it honours `tenantId`, `claims` and `enableCae`). */
+  /** The token exchange's tenant (only the exchange honours `tenantId` and `enableCae`, and sends `claims`). */
   readonly #exchangeTenant: string | undefined;
 
   /** System-assigned identity, or a user-assigned one named in `options`. */
