@@ -26,7 +26,7 @@ export const BUDGETS = [
     name: "ManagedIdentityCredential (@id/managed-identity)",
     code: `import { ManagedIdentityCredential } from "@id/managed-identity";
            export const c = new ManagedIdentityCredential();`,
-    limit: 49 * 1024,
+    limit: 35 * 1024,
   },
 ];
 

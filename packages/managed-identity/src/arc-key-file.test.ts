@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { arcAgentBinary, defaultArcKeyDirectory, keyFilePathFromChallenge } from "./arc-key-file.js";
+import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-agent.js";
+import { keyFilePathFromChallenge } from "./arc-key-file.js";
 
 describe("Azure Arc challenge header", () => {
   it("takes the path after Basic realm= (unquoted, as the agent sends it, or quoted)", () => {

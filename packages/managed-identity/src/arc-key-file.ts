@@ -6,24 +6,8 @@
  * anything else is refused with the reason, and nothing is read. Node-only (`node:fs`).
  */
 import { open, realpath } from "node:fs/promises";
-import { basename, dirname, isAbsolute, resolve, win32 } from "node:path";
-
-/** Largest key file accepted, bytes (every incumbent uses this limit). */
-export const ARC_KEY_FILE_MAX_BYTES = 4096;
-
-/** The agent's token directory on this platform, or `undefined` where Azure Arc does not run. */
-export function defaultArcKeyDirectory(platform: string, programData: string | undefined): string | undefined {
-  if (platform === "linux") return "/var/opt/azcmagent/tokens";
-  if (platform === "win32") return win32.join(programData ?? "C:\\ProgramData", "AzureConnectedMachineAgent", "Tokens");
-  return undefined;
-}
-
-/** Where the agent's `himds` binary lives on this platform (its presence means "Azure Arc"). */
-export function arcAgentBinary(platform: string, programFiles: string | undefined): string | undefined {
-  if (platform === "linux") return "/opt/azcmagent/bin/himds";
-  if (platform === "win32") return win32.join(programFiles ?? "C:\\Program Files", "AzureConnectedMachineAgent", "himds.exe");
-  return undefined;
-}
+import { basename, dirname, isAbsolute, resolve } from "node:path";
+import { ARC_KEY_FILE_MAX_BYTES } from "./arc-agent.js";
 
 /** Why a challenge was refused (the message says what was wrong; it never holds the file's content). */
 export class ArcChallengeError extends Error {
@@ -32,14 +16,11 @@ export class ArcChallengeError extends Error {
 
 /** Extracts the key file path from a `WWW-Authenticate` header value. */
 export function keyFilePathFromChallenge(header: string | null): string {
-  if (header === null || header.trim() === "") {
-    throw new ArcChallengeError("the agent answered 401 without a WWW-Authenticate header, so there is no key file to read");
-  }
+  if (!header?.trim()) throw new ArcChallengeError("the agent answered 401 without a WWW-Authenticate header, so there is no key file to read");
   const match = /^\s*Basic\s+realm=(.+)$/i.exec(header);
   if (!match) throw new ArcChallengeError(`the WWW-Authenticate header is not of the form "Basic realm=<key file path>"`);
-  let path = (match[1] as string).trim();
-  if (path.length >= 2 && path.startsWith('"') && path.endsWith('"')) path = path.slice(1, -1);
-  return path;
+  const path = (match[1] as string).trim();
+  return path.length >= 2 && path.startsWith('"') && path.endsWith('"') ? path.slice(1, -1) : path;
 }
 
 /**
@@ -47,36 +28,27 @@ export function keyFilePathFromChallenge(header: string | null): string {
  * `directory` is the agent's token directory.
  */
 export async function readArcKeyFile(path: string, directory: string): Promise<string> {
-  if (!isAbsolute(path)) throw new ArcChallengeError("the key file path in the challenge is not absolute");
-  if (!basename(path).endsWith(".key")) throw new ArcChallengeError("the file named in the challenge is not a .key file");
-  if (dirname(resolve(path)) !== resolve(directory)) {
-    throw new ArcChallengeError(`the key file named in the challenge is not directly inside the agent's token directory ${directory}`);
-  }
-  let real: string;
-  let realDirectory: string;
-  try {
-    [real, realDirectory] = await Promise.all([realpath(path), realpath(directory)]);
-  } catch (error) {
-    throw new ArcChallengeError(`the key file named in the challenge cannot be read (${(error as { code?: string }).code ?? "error"})`);
-  }
-  if (dirname(real) !== realDirectory || !basename(real).endsWith(".key")) {
-    throw new ArcChallengeError(`the key file named in the challenge links outside the agent's token directory ${directory}`);
-  }
-  const handle = await open(real, "r").catch((error: { code?: string }) => {
-    throw new ArcChallengeError(`the key file named in the challenge cannot be opened (${error.code ?? "error"})`);
-  });
+  const refuse = (why: string): never => {
+    throw new ArcChallengeError(`the key file named in the challenge ${why}`);
+  };
+  const outside = `directly inside the agent's token directory ${directory}`;
+  if (!isAbsolute(path)) refuse("is not absolute");
+  if (!basename(path).endsWith(".key")) refuse("is not a .key file");
+  if (dirname(resolve(path)) !== resolve(directory)) refuse(`is not ${outside}`);
+  const [real, realDirectory] = await Promise.all([realpath(path), realpath(directory)]).catch((error: { code?: string }) =>
+    refuse(`cannot be read (${error.code ?? "error"})`),
+  );
+  if (dirname(real) !== realDirectory || !basename(real).endsWith(".key")) refuse(`links outside, not ${outside}`);
+  const handle = await open(real, "r").catch((error: { code?: string }) => refuse(`cannot be opened (${error.code ?? "error"})`));
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new ArcChallengeError("the path named in the challenge is not a regular file");
-    if (stat.size > ARC_KEY_FILE_MAX_BYTES) {
-      throw new ArcChallengeError(`the key file named in the challenge is ${stat.size} bytes; at most ${ARC_KEY_FILE_MAX_BYTES} are accepted`);
-    }
+    if (!stat.isFile()) refuse("is not a regular file");
+    // The size is checked before reading, and the read stops one byte past the limit (a growing file).
+    if (stat.size > ARC_KEY_FILE_MAX_BYTES) refuse(`is ${stat.size} bytes; at most ${ARC_KEY_FILE_MAX_BYTES} are accepted`);
     const buffer = Buffer.alloc(ARC_KEY_FILE_MAX_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > ARC_KEY_FILE_MAX_BYTES) {
-      throw new ArcChallengeError(`the key file named in the challenge is larger than ${ARC_KEY_FILE_MAX_BYTES} bytes`);
-    }
-    if (bytesRead === 0) throw new ArcChallengeError("the key file named in the challenge is empty");
+    if (bytesRead > ARC_KEY_FILE_MAX_BYTES) refuse(`is larger than ${ARC_KEY_FILE_MAX_BYTES} bytes`);
+    if (bytesRead === 0) refuse("is empty");
     return buffer.subarray(0, bytesRead).toString("utf8");
   } finally {
     await handle.close();

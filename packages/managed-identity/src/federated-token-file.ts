@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { CredentialUnavailableError } from "@id/core";
+import { who } from "./token-response.js";
 
 export interface FederatedTokenReader {
   /** The assertion (the file's content, whitespace trimmed). */
@@ -13,29 +14,22 @@ export interface FederatedTokenReader {
 }
 
 export function createFederatedTokenReader(path: string): FederatedTokenReader {
-  let cached: { version: string; assertion: string } | undefined;
-
-  async function read(): Promise<string> {
-    let version: string;
-    try {
-      const s = await stat(path);
-      version = `${s.mtimeMs}:${s.size}:${s.ino}`;
-    } catch (error) {
-      throw new CredentialUnavailableError(
-        `ManagedIdentityCredential (workload identity token exchange): cannot read the federated token file named by AZURE_FEDERATED_TOKEN_FILE (${(error as { code?: string }).code ?? "error"}). Check the workload identity webhook's volume mount.`,
-        { cause: error },
-      );
-    }
-    if (cached !== undefined && cached.version === version) return cached.assertion;
-    const assertion = (await readFile(path, "utf8")).trim();
-    if (assertion === "") {
-      throw new CredentialUnavailableError(
-        "ManagedIdentityCredential (workload identity token exchange): the federated token file named by AZURE_FEDERATED_TOKEN_FILE is empty.",
-      );
-    }
-    cached = { version, assertion };
-    return assertion;
-  }
-
-  return { read };
+  let version: string | undefined;
+  let assertion = "";
+  const unavailable = (what: string, cause?: unknown) =>
+    new CredentialUnavailableError(`${who("TokenExchange")}: the federated token file named by AZURE_FEDERATED_TOKEN_FILE ${what}.`, { cause });
+  return {
+    async read() {
+      const s = await stat(path).catch((error: { code?: string }) => {
+        throw unavailable(`cannot be read (${error.code ?? "error"}); check the workload identity webhook's volume mount`, error);
+      });
+      const current = `${s.mtimeMs}:${s.size}:${s.ino}`;
+      if (current !== version) {
+        assertion = (await readFile(path, "utf8")).trim();
+        if (assertion === "") throw unavailable("is empty");
+        version = current;
+      }
+      return assertion;
+    },
+  };
 }

@@ -13,14 +13,9 @@ const ID_FIELDS = ["clientId", "resourceId", "objectId"] as const;
 // An id goes into a query string; it never holds whitespace or control characters.
 const ID_VALUE = /^[^\s\u0000-\u001f\u007f]{1,1024}$/;
 
-function checkId(value: unknown, field: string): string {
-  if (typeof value !== "string" || !ID_VALUE.test(value)) {
-    throw new InvalidArgumentError(
-      "invalid_argument",
-      `ManagedIdentityCredential: "${field}" must be a non-empty string without spaces (at most 1,024 characters); got ${typeof value === "string" ? "an invalid string" : typeof value}.`,
-    );
-  }
-  return value;
+/** A `TypeError` (code `invalid_argument`) naming a mistake in the constructor's arguments. */
+export function invalid(message: string): InvalidArgumentError {
+  return new InvalidArgumentError("invalid_argument", `ManagedIdentityCredential: ${message}`);
 }
 
 /**
@@ -28,32 +23,25 @@ function checkId(value: unknown, field: string): string {
  * options may hold one of `clientId`, `resourceId`, `objectId`. More than one → `TypeError` naming them.
  */
 export function resolveIdentitySelector(clientIdArgument: string | undefined, options: Record<string, unknown>): IdentitySelector {
-  const given: Array<{ kind: (typeof ID_FIELDS)[number]; value: unknown; field: string }> = [];
-  if (clientIdArgument !== undefined) given.push({ kind: "clientId", value: clientIdArgument, field: "clientId" });
-  for (const kind of ID_FIELDS) {
-    if (options[kind] !== undefined) {
-      if (kind === "clientId" && clientIdArgument !== undefined) {
-        if (options[kind] === clientIdArgument) continue;
-        throw new InvalidArgumentError(
-          "invalid_argument",
-          `ManagedIdentityCredential: the client id was given twice with different values (as the first argument and as options.clientId); give it once.`,
-        );
-      }
-      given.push({ kind, value: options[kind], field: `options.${kind}` });
-    }
+  if (clientIdArgument !== undefined && options["clientId"] !== undefined && options["clientId"] !== clientIdArgument) {
+    throw invalid("the client id was given twice with different values (as the first argument and as options.clientId); give it once.");
   }
+  const value = (kind: string): unknown => (kind === "clientId" ? (clientIdArgument ?? options[kind]) : options[kind]);
+  const given = ID_FIELDS.filter((kind) => value(kind) !== undefined);
   if (given.length > 1) {
-    throw new InvalidArgumentError(
-      "invalid_argument",
-      `ManagedIdentityCredential: only one of "clientId", "resourceId" or "objectId" may be given; got ${given.map((g) => `"${g.kind}"`).join(" and ")}. Pick the one that names the user-assigned identity.`,
-    );
+    throw invalid(`only one of "clientId", "resourceId" or "objectId" may be given; got ${given.map((kind) => `"${kind}"`).join(" and ")}. Pick the one that names the user-assigned identity.`);
   }
-  const [only] = given;
-  if (only === undefined) return Object.freeze({ kind: "system" });
-  return Object.freeze({ kind: only.kind, value: checkId(only.value, only.field) });
+  const [kind] = given;
+  if (kind === undefined) return { kind: "system" };
+  const id = value(kind);
+  if (typeof id !== "string" || !ID_VALUE.test(id)) {
+    const field = kind === "clientId" && clientIdArgument !== undefined ? "clientId" : `options.${kind}`;
+    throw invalid(`"${field}" must be a non-empty string without spaces (at most 1,024 characters); got ${typeof id === "string" ? "an invalid string" : typeof id}.`);
+  }
+  return { kind, value: id };
 }
 
-/** "system-assigned" or "user-assigned (clientId …)", for messages and logs. Ids are not secrets. */
+/** "the system-assigned identity" or "the user-assigned identity with clientId …", for messages and logs. Ids are not secrets. */
 export function describeIdentity(identity: IdentitySelector): string {
   return identity.kind === "system" ? "the system-assigned identity" : `the user-assigned identity with ${identity.kind} ${identity.value}`;
 }

@@ -6,16 +6,18 @@
  *
  * The answer is remembered for the life of the process, per endpoint, and concurrent probes share one
  * request: a chain walking past managed identity on a developer machine pays the timeout once, not on
- * every `getToken` (the incumbent probes every time).
+ * every `getToken` (the incumbent probes every time). A successful token request also counts as "here".
  */
 import { createHttpClient } from "@id/entra";
 import type { FetchLike } from "@id/entra";
 import { getLogger } from "@id/core";
 import type { AbortSignalLike } from "@id/core";
-import { IMDS_DEFAULT_HOST } from "./detect-source.js";
 
 /** Default probe timeout, milliseconds. */
 export const DEFAULT_IMDS_PROBE_TIMEOUT_MS = 1000;
+
+/** The default IMDS token endpoint (never contacted by this repository's tests). */
+export const IMDS_DEFAULT_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token";
 
 export interface ImdsProbeOptions {
   /** The IMDS token endpoint. Default `http://169.254.169.254/metadata/identity/oauth2/token`. */
@@ -28,29 +30,18 @@ export interface ImdsProbeOptions {
   abortSignal?: AbortSignalLike | undefined;
 }
 
-const GLOBAL_PROBES = Symbol.for("@id/managed-identity.imds-probes.v1");
-const GLOBAL_AVAILABLE = Symbol.for("@id/managed-identity.imds-available.v1");
-const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
-
-function probes(): Map<string, Promise<boolean>> {
-  const holder = globalThis as { [GLOBAL_PROBES]?: Map<string, Promise<boolean>> };
-  return (holder[GLOBAL_PROBES] ??= new Map());
+interface ProbeState {
+  /** Probes by endpoint, finished or running. */
+  probes: Map<string, Promise<boolean>>;
+  /** Endpoints that answered a probe or a token request. */
+  available: Set<string>;
 }
 
-function available(): Set<string> {
-  const holder = globalThis as { [GLOBAL_AVAILABLE]?: Set<string> };
-  return (holder[GLOBAL_AVAILABLE] ??= new Set());
-}
+const STATE = Symbol.for("@id/managed-identity.imds-probe.v2");
 
-/** Records that `endpoint` answered (a token request succeeded), so no probe is needed. */
-export function rememberImdsAvailable(endpoint: string): void {
-  available().add(endpoint);
-  probes().set(endpoint, Promise.resolve(true));
-}
-
-/** Whether IMDS at `endpoint` answered a probe or a token request earlier in this process. */
-export function isImdsKnownAvailable(endpoint: string): boolean {
-  return available().has(endpoint);
+/** The process-wide probe results (shared by every copy of this package). */
+export function imdsProbeState(): ProbeState {
+  return ((globalThis as { [STATE]?: ProbeState })[STATE] ??= { probes: new Map(), available: new Set() });
 }
 
 /**
@@ -58,32 +49,32 @@ export function isImdsKnownAvailable(endpoint: string): boolean {
  * one request.
  */
 export function probeImds(options: ImdsProbeOptions = {}): Promise<boolean> {
-  const endpoint = options.endpoint ?? `${IMDS_DEFAULT_HOST}/metadata/identity/oauth2/token`;
-  const known = probes().get(endpoint);
-  if (known !== undefined) return known;
-  const timeoutInMs = options.timeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS;
-  const http = createHttpClient({ fetch: options.fetch, timeoutInMs, retryOptions: { maxRetries: 0 } });
-  const started = Date.now();
+  const { endpoint = IMDS_DEFAULT_ENDPOINT, timeoutInMs = DEFAULT_IMDS_PROBE_TIMEOUT_MS, abortSignal } = options;
+  const { probes, available } = imdsProbeState();
+  if (available.has(endpoint)) return Promise.resolve(true);
+  let result = probes.get(endpoint);
+  if (result !== undefined) return result;
   const url = new URL(endpoint);
   url.search = "";
-  const result = http
-    .send({ method: "GET", url: url.href, headers: { accept: "application/json" } }, { abortSignal: options.abortSignal, description: "IMDS probe" })
+  const log = (what: string) => getLogger("ManagedIdentityCredential").info(`IMDS probe of ${url.origin}: ${what}.`);
+  result = createHttpClient({ fetch: options.fetch, timeoutInMs, retryOptions: { maxRetries: 0 } })
+    .send({ method: "GET", url: url.href, headers: { accept: "application/json" } }, { abortSignal, description: "IMDS probe" })
     .then(
-      (response) => {
-        const answered = !(response.status === 403 && /unreachable/i.test(response.body));
-        logger.info(`IMDS probe of ${url.origin}: status ${response.status} after ${Date.now() - started} ms; ${answered ? "available" : "unreachable"}.`);
-        if (answered) available().add(endpoint);
+      ({ status, body }) => {
+        const answered = !(status === 403 && /unreachable/i.test(body));
+        log(`status ${status}; ${answered ? "available" : "unreachable"}`);
+        if (answered) available.add(endpoint);
         return answered;
       },
       (error: unknown) => {
-        if (options.abortSignal?.aborted) {
-          probes().delete(endpoint);
+        if (abortSignal?.aborted) {
+          probes.delete(endpoint);
           throw error;
         }
-        logger.info(`IMDS probe of ${url.origin}: no answer within ${timeoutInMs} ms or connection failed; not available.`);
+        log(`no answer within ${timeoutInMs} ms or connection failed; not available`);
         return false;
       },
     );
-  probes().set(endpoint, result);
+  probes.set(endpoint, result);
   return result;
 }

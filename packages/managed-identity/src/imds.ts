@@ -9,13 +9,12 @@
  */
 import { AuthenticationError, CredentialUnavailableError } from "@id/core";
 import { isRetryableStatus } from "@id/entra";
-import type { HttpClient, HttpRequest, FetchLike, RetryOptions } from "@id/entra";
+import type { HttpClient, FetchLike, RetryOptions } from "@id/entra";
 import type { IdentitySelector } from "./identity-selector.js";
-import { isImdsKnownAvailable, probeImds, rememberImdsAvailable } from "./imds-probe.js";
-import { sendTokenRequest, withQuery } from "./token-source.js";
+import { imdsProbeState, probeImds } from "./imds-probe.js";
+import { who } from "./token-response.js";
+import { getRequest, idParameter, sendTokenRequest } from "./token-source.js";
 import type { TokenSource } from "./token-source.js";
-
-export const IMDS_API_VERSION = "2018-02-01";
 
 /**
  * IMDS retry defaults: 7 retries, backoff 2 s doubling to at most 60 s (each wait jittered between half
@@ -34,40 +33,23 @@ export function isImdsRetryableStatus(status: number): boolean {
   return status === 404 || status === 410 || isRetryableStatus(status);
 }
 
-const ID_PARAMETER = { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" } as const;
-
-/** The exact IMDS request. */
-export function imdsRequest(endpoint: string, resource: string, identity: IdentitySelector): HttpRequest {
-  return {
-    method: "GET",
-    url: withQuery(endpoint, {
-      "api-version": IMDS_API_VERSION,
-      resource,
-      ...(identity.kind === "system" ? {} : { [ID_PARAMETER[identity.kind]]: identity.value }),
-    }),
-    headers: { Metadata: "true", accept: "application/json" },
-  };
-}
-
-export interface ImdsProbeSettings {
-  enabled: boolean;
-  timeoutInMs: number;
-  fetch: FetchLike | undefined;
-}
+/** The probe before the first request: off, or its timeout and transport. */
+export type ImdsProbeSettings = { timeoutInMs: number; fetch: FetchLike | undefined } | undefined;
 
 export function createImdsSource(endpoint: string, http: HttpClient, identity: IdentitySelector, probe: ImdsProbeSettings): TokenSource {
   return {
     name: "Imds",
-    endpoint,
     async requestToken(resource, context) {
-      if (probe.enabled && !(await probeImds({ endpoint, timeoutInMs: probe.timeoutInMs, fetch: probe.fetch, abortSignal: context.signal }))) {
+      if (probe && !(await probeImds({ ...probe, endpoint, abortSignal: context.signal }))) {
         throw new CredentialUnavailableError(
-          `ManagedIdentityCredential (IMDS): the IMDS endpoint did not answer a probe within ${probe.timeoutInMs} ms; managed identity is not available here. (This result is remembered for the process.)`,
+          `${who("Imds")}: IMDS did not answer a probe within ${probe.timeoutInMs} ms (remembered for the process); managed identity is not available here.`,
         );
       }
+      const request = getRequest(endpoint, { "api-version": "2018-02-01", resource, ...idParameter(identity) }, { Metadata: "true" });
+      const { available } = imdsProbeState();
       try {
-        const { token } = await sendTokenRequest("Imds", http, imdsRequest(endpoint, resource, identity), context, isImdsRetryableStatus);
-        rememberImdsAvailable(endpoint);
+        const { token } = await sendTokenRequest("Imds", http, request, context, isImdsRetryableStatus);
+        available.add(endpoint);
         return token;
       } catch (error) {
         // No connection or no answer: IMDS is not here — unless it answered before in this process, in
@@ -76,10 +58,10 @@ export function createImdsSource(endpoint: string, http: HttpClient, identity: I
           AuthenticationError.isInstance(error) &&
           error.statusCode === 0 &&
           (error.error === "network_error" || error.error === "timeout") &&
-          !isImdsKnownAvailable(endpoint)
+          !available.has(endpoint)
         ) {
           throw new CredentialUnavailableError(
-            `ManagedIdentityCredential (IMDS): the IMDS endpoint did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
+            `${who("Imds")}: IMDS did not answer (${error.errorDescription}) Managed identity is not available here; outside Azure use another credential.`,
             { cause: error },
           );
         }

@@ -3,5 +3,5 @@ export type { ManagedIdentityCredentialOptions } from "./managed-identity-creden
 export { DEFAULT_IMDS_PROBE_TIMEOUT_MS, probeImds } from "./imds-probe.js";
 export type { ImdsProbeOptions } from "./imds-probe.js";
 export { IMDS_RETRY_DEFAULTS } from "./imds.js";
-export { ARC_KEY_FILE_MAX_BYTES } from "./arc-key-file.js";
+export { ARC_KEY_FILE_MAX_BYTES } from "./arc-agent.js";
 export type { SourceName } from "./token-response.js";

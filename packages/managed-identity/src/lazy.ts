@@ -19,15 +19,12 @@ let loading: Promise<LazySources> | undefined;
 export function loadLazySources(who: string): Promise<LazySources> {
   const registered = (globalThis as Record<symbol, LazySources | undefined>)[LAZY_SOURCES];
   if (registered !== undefined) return Promise.resolve(registered);
-  const specifier = "@id/managed-identity/sources";
   loading ??= (import("@id/managed-identity/sources") as Promise<LazySources>).catch((error: unknown) => {
     loading = undefined;
     // Not "unavailable": the host selected this source and its code is missing — a chain must stop.
-    throw new Error(
-      `${who}: could not load this source's code from "${specifier}" (${error instanceof Error ? error.message : String(error)}). ` +
-        `Reinstall @id/managed-identity, or keep "${specifier}" in the app's bundle.`,
-      { cause: error },
-    );
+    throw new Error(`${who}: could not load "@id/managed-identity/sources" (${String(error)}). Reinstall @id/managed-identity, or keep that module in the app's bundle.`, {
+      cause: error,
+    });
   });
   return loading;
 }

@@ -13,8 +13,8 @@
 import { existsSync } from "node:fs";
 import {
   CredentialUnavailableError,
-  InvalidArgumentError,
   cachePartition,
+  checkTenantId,
   getLogger,
   getTokenCache,
   normalizeScopes,
@@ -23,18 +23,16 @@ import {
   tokenCacheKey,
 } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
-import { createHttpClient, resolveRetryOptions } from "@id/entra";
+import { createHttpClient } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
-import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-key-file.js";
-import { ENVIRONMENT_VARIABLES, detectSource } from "./detect-source.js";
-import type { ManagedIdentityEnvironment, SourceConfig } from "./detect-source.js";
-import { describeIdentity, resolveIdentitySelector } from "./identity-selector.js";
+import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-agent.js";
+import { detectSource } from "./detect-source.js";
+import { describeIdentity, invalid, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { DEFAULT_IMDS_PROBE_TIMEOUT_MS } from "./imds-probe.js";
 import { IMDS_RETRY_DEFAULTS, createImdsSource } from "./imds.js";
 import { loadLazySources } from "./lazy.js";
-import type { ExchangeGetToken } from "./sources.js";
 import { SOURCE_LABEL, who } from "./token-response.js";
 import type { SourceName } from "./token-response.js";
 import type { TokenSource } from "./token-source.js";
@@ -91,121 +89,83 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function mergeRetryOptions(defaults: Readonly<Required<RetryOptions>>, given: unknown): RetryOptions {
-  if (given === undefined) return defaults;
-  if (!isObject(given)) throw invalid("retryOptions", "an object");
-  const merged: Record<string, unknown> = { ...defaults };
-  for (const [name, value] of Object.entries(given)) if (value !== undefined) merged[name] = value;
-  return resolveRetryOptions(merged);
-}
-
-/** A `TypeError` (code `invalid_argument`) for an option: `"field" must be …`. */
-function invalid(field: string, what: string): InvalidArgumentError {
-  return new InvalidArgumentError("invalid_argument", `"${field}" must be ${what}.`);
-}
-
-function positiveMs(value: unknown, field: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw invalid(field, "a positive number of milliseconds");
-  return value;
-}
-
 export class ManagedIdentityCredential implements TokenCredential {
   /** The source chosen from the environment. */
   readonly source: SourceName;
   readonly #identity: IdentitySelector;
-  /** The source, or (for a source loaded lazily) a function that loads it once. */
-  readonly #tokenSource: TokenSource | (() => Promise<TokenSource | ExchangeGetToken>);
+  /** The source (or, for one loaded lazily, a promise of it, made on first use). */
+  readonly #tokenSource: () => TokenSource | Promise<TokenSource>;
   readonly #partition: string;
+  /** The token exchange's tenant (only the exchange honours `tenantId` and `enableCae`, and sends `claims`). */
+  readonly #exchangeTenant: string | undefined;
 
   /** System-assigned identity, or a user-assigned one named in `options`. */
   constructor(options?: ManagedIdentityCredentialOptions);
   /** The user-assigned identity with this client id. */
   constructor(clientId: string, options?: ManagedIdentityCredentialOptions);
   constructor(clientIdOrOptions?: string | ManagedIdentityCredentialOptions, maybeOptions?: ManagedIdentityCredentialOptions) {
-    let clientIdArgument: string | undefined;
-    let options: unknown;
-    if (typeof clientIdOrOptions === "string") {
-      clientIdArgument = clientIdOrOptions;
-      options = maybeOptions ?? {};
-    } else {
-      options = clientIdOrOptions ?? {};
-      if (maybeOptions !== undefined) {
-        throw new InvalidArgumentError("invalid_argument", "ManagedIdentityCredential: pass the options as the only argument, or as the second one after a client id.");
-      }
+    const clientIdArgument = typeof clientIdOrOptions === "string" ? clientIdOrOptions : undefined;
+    if (clientIdArgument === undefined && maybeOptions !== undefined) {
+      throw invalid("pass the options as the only argument, or as the second one after a client id.");
     }
-    if (!isObject(options)) {
-      throw new InvalidArgumentError("invalid_argument", `ManagedIdentityCredential: the first argument must be a client id (string) or an options object.`);
-    }
+    const options: unknown = (clientIdArgument === undefined ? clientIdOrOptions : maybeOptions) ?? {};
+    if (!isObject(options)) throw invalid("the first argument must be a client id (string) or an options object.");
     const o = options as ManagedIdentityCredentialOptions;
-    this.#identity = resolveIdentitySelector(clientIdArgument, options);
-    if (o.authorityHost !== undefined && typeof o.authorityHost !== "string") {
-      throw invalid("authorityHost", `a string such as "https://login.microsoftonline.com"`);
-    }
-    if (o.arcKeyDirectory !== undefined && (typeof o.arcKeyDirectory !== "string" || o.arcKeyDirectory === "")) {
-      throw invalid("arcKeyDirectory", "a non-empty directory path");
-    }
-    if (o.probeImds !== undefined && typeof o.probeImds !== "boolean") throw invalid("probeImds", "a boolean");
-    const probeTimeout = positiveMs(o.imdsProbeTimeoutInMs, "imdsProbeTimeoutInMs", DEFAULT_IMDS_PROBE_TIMEOUT_MS);
+    const identity = (this.#identity = resolveIdentitySelector(clientIdArgument, options));
+    const check = (field: keyof ManagedIdentityCredentialOptions, ok: (value: unknown) => boolean, what: string): void => {
+      if (o[field] !== undefined && !ok(o[field])) throw invalid(`"${field}" must be ${what}.`);
+    };
+    check("authorityHost", (v) => typeof v === "string", `a string such as "https://login.microsoftonline.com"`);
+    check("arcKeyDirectory", (v) => typeof v === "string" && v !== "", "a non-empty directory path");
+    check("probeImds", (v) => typeof v === "boolean", "a boolean");
+    check("imdsProbeTimeoutInMs", (v) => typeof v === "number" && v > 0 && Number.isFinite(v), "a positive number of milliseconds");
+    check("retryOptions", isObject, "an object");
 
     // The environment is read here, once.
-    const env: ManagedIdentityEnvironment = {};
-    for (const name of ENVIRONMENT_VARIABLES) env[name] = readEnv(name);
-    const platform = process.platform;
-    const programFiles = readEnv("ProgramFiles");
-    const programData = readEnv("ProgramData");
-    const tokenCredentialsChoice = readEnv("AZURE_TOKEN_CREDENTIALS");
-
-    const config = detectSource(env, {
-      identity: this.#identity,
+    const config = detectSource(readEnv, {
+      identity,
       authorityHost: o.authorityHost,
       arcAgentInstalled: () => {
-        const binary = arcAgentBinary(platform, programFiles);
+        const binary = arcAgentBinary(process.platform, readEnv("ProgramFiles"));
         return binary !== undefined && existsSync(binary);
       },
     });
     this.source = config.name;
 
-    const transport: HttpClientOptions = {
-      fetch: o.fetch,
-      dispatcher: o.dispatcher,
-      timeoutInMs: o.timeoutInMs,
-      maxResponseBytes: o.maxResponseBytes,
-      retryOptions: mergeRetryOptions(config.name === "Imds" ? IMDS_RETRY_DEFAULTS : SOURCE_RETRY_DEFAULTS, o.retryOptions),
-    };
-    const arcKeyDirectory = o.arcKeyDirectory ?? defaultArcKeyDirectory(platform, programData);
+    // Given retry fields replace the source's defaults one by one; the transport checks them.
+    const retryOptions: Record<string, unknown> = { ...(config.name === "Imds" ? IMDS_RETRY_DEFAULTS : SOURCE_RETRY_DEFAULTS) };
+    for (const [name, value] of Object.entries(o.retryOptions ?? {})) if (value !== undefined) retryOptions[name] = value;
+    const transport: HttpClientOptions = { fetch: o.fetch, dispatcher: o.dispatcher, timeoutInMs: o.timeoutInMs, maxResponseBytes: o.maxResponseBytes, retryOptions };
+    const http = createHttpClient(transport);
     if (config.name === "Imds") {
-      this.#tokenSource = createImdsSource(config.endpoint, createHttpClient(transport), this.#identity, {
-        enabled: o.probeImds === true && tokenCredentialsChoice?.trim() !== "ManagedIdentityCredential" && !config.hostFromEnvironment,
-        timeoutInMs: probeTimeout,
-        fetch: transport.fetch,
-      });
+      const probe = o.probeImds === true && !config.hostFromEnvironment && readEnv("AZURE_TOKEN_CREDENTIALS")?.trim() !== "ManagedIdentityCredential";
+      const source = createImdsSource(config.endpoint, http, identity, probe ? { timeoutInMs: o.imdsProbeTimeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS, fetch: o.fetch } : undefined);
+      this.#tokenSource = () => source;
     } else if (config.name === "AppService") {
-      this.#tokenSource = createAppServiceSource(config.endpoint, config.secret, createHttpClient(transport), this.#identity);
+      const source = createAppServiceSource(config.endpoint, config.secret, http, identity);
+      this.#tokenSource = () => source;
     } else {
-      // Checked now, so a bad option fails at construction even though the source loads later.
-      createHttpClient(transport);
-      const identity = this.#identity;
-      let created: Promise<TokenSource | ExchangeGetToken> | undefined;
+      const arcKeyDirectory = o.arcKeyDirectory ?? defaultArcKeyDirectory(process.platform, readEnv("ProgramData"));
+      let created: Promise<TokenSource> | undefined;
       this.#tokenSource = () =>
         (created ??= loadLazySources(who(config.name)).then(
-          (lazy) => lazy.createLazySource(config, transport, identity, arcKeyDirectory),
+          (lazy) => lazy.createLazySource(config, http, transport, identity, arcKeyDirectory),
           (error: unknown) => {
             created = undefined;
             throw error;
           },
         ));
     }
-    this.#partition =
-      config.name === "TokenExchange"
-        ? ""
-        : cachePartition({
-            kind: "managed-identity",
-            authority: `${config.name} ${config.endpoint}`,
-            tenantId: "",
-            clientId: this.#identity.kind === "system" ? "system" : `${this.#identity.kind}=${this.#identity.value}`,
-          });
-    const line = `${describeEndpoint(config)}, for ${describeIdentity(this.#identity)}.`;
+    const exchange = config.name === "TokenExchange";
+    this.#exchangeTenant = exchange ? config.tenantId : undefined;
+    this.#partition = cachePartition({
+      kind: "managed-identity",
+      authority: `${config.name} ${config.endpoint}`,
+      tenantId: "",
+      clientId: exchange ? config.clientId : identity.kind === "system" ? "system" : `${identity.kind}=${identity.value}`,
+      credentialHash: exchange ? config.tokenFilePath : undefined,
+    });
+    const line = `${exchange ? `client ${config.clientId}, assertion file ${config.tokenFilePath}, ` : ""}endpoint ${config.endpoint}, for ${describeIdentity(identity)}.`;
     if (!logged.has(line)) {
       logged.add(line);
       logger.info(`ManagedIdentityCredential will use ${SOURCE_LABEL[config.name]}: ${line}`);
@@ -215,47 +175,48 @@ export class ManagedIdentityCredential implements TokenCredential {
   /**
    * A token for one scope (`https://vault.azure.net/.default` or the resource itself). Served from the
    * cache when fresh; otherwise one request to the source, shared by every concurrent caller.
-   * Honours `abortSignal`, `requestOptions.timeout` and `claims` (which bypasses the cache).
+   * Honours `abortSignal`, `requestOptions.timeout` and `claims` (which bypasses the cache); the token
+   * exchange also `tenantId` (its own tenant only) and `enableCae`.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {
       const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
       if (scope === undefined) {
-        const list = normalizeScopes(scopes);
         throw new CredentialUnavailableError(
-          `ManagedIdentityCredential: managed identity issues a token for one scope at a time; ${list.length} were requested. Call getToken once per scope.`,
+          `ManagedIdentityCredential: managed identity issues a token for one scope at a time; ${normalizeScopes(scopes).length} were requested. Call getToken once per scope.`,
         );
       }
-      if (this.#partition === "") {
-        return (this.#tokenSource as () => Promise<ExchangeGetToken>)().then((exchange) => exchange(scope, options));
+      const exchangeTenant = this.#exchangeTenant;
+      // Only the token exchange has a tenant, and it has no additionally allowed tenants.
+      if (exchangeTenant !== undefined && options?.tenantId !== undefined && checkTenantId(options.tenantId) !== exchangeTenant) {
+        throw new CredentialUnavailableError(
+          `${who("TokenExchange")}: tokens come from tenant ${exchangeTenant} (AZURE_TENANT_ID) only; tenant ${options.tenantId} was requested. Use a credential configured for that tenant.`,
+        );
       }
-      const key = tokenCacheKey(this.#partition, scope, false);
-      const result = getTokenCache().getToken(key, ({ signal }) => this.#acquire(scope, signal, options), options);
+      const enableCae = exchangeTenant !== undefined && options?.enableCae === true;
+      const key = tokenCacheKey(this.#partition, scope, enableCae);
+      const result = getTokenCache().getToken(key, ({ signal }) => this.#acquire(scope, signal, options, enableCae), options);
       return result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  async #acquire(scope: string, signal: AbortSignal, options: GetTokenOptions | undefined): Promise<AccessToken> {
-    const source =
-      typeof this.#tokenSource === "function" ? ((await this.#tokenSource()) as TokenSource) : this.#tokenSource;
+  async #acquire(scope: string, signal: AbortSignal, options: GetTokenOptions | undefined, enableCae: boolean): Promise<AccessToken> {
+    const source = await this.#tokenSource();
     try {
-      const token = await source.requestToken(scopeToResource(scope), { signal, timeoutInMs: options?.requestOptions?.timeout });
+      const token = await source.requestToken(scopeToResource(scope), {
+        signal,
+        timeoutInMs: options?.requestOptions?.timeout,
+        scope,
+        claims: options?.claims,
+        enableCae,
+      });
       logger.info(`${who(source.name)}: token acquired for ${describeIdentity(this.#identity)}.`);
       return token;
     } catch (error) {
       logger.warning(`${who(source.name)}: token request failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
       throw error;
     }
-  }
-}
-
-function describeEndpoint(config: SourceConfig): string {
-  switch (config.name) {
-    case "TokenExchange":
-      return `tenant ${config.tenantId}, client ${config.clientId}, assertion file ${config.tokenFilePath}`;
-    default:
-      return `endpoint ${config.endpoint}`;
   }
 }

@@ -25,8 +25,6 @@ export class ServerCertificateMismatchError extends InvalidArgumentError {
   }
 }
 
-const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
-
 function networkError(cause: unknown): TypeError {
   return new TypeError("fetch failed", { cause });
 }
@@ -40,15 +38,9 @@ export function createPinnedFetch(thumbprintHex: string): FetchLike {
     new Promise<Response>((resolve, reject) => {
       const target = new URL(url);
       const signal = init.signal ?? undefined;
-      if (target.protocol !== "https:") {
-        reject(networkError(new Error(`refusing to send a Service Fabric request over ${target.protocol}; https is required`)));
-        return;
-      }
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const hostname = target.hostname.startsWith("[") ? target.hostname.slice(1, -1) : target.hostname;
+      if (target.protocol !== "https:") return reject(networkError(new Error(`refusing to send a Service Fabric request over ${target.protocol}`)));
+      if (signal?.aborted) return reject(signal.reason);
+      const hostname = target.hostname.replace(/^\[(.*)\]$/, "$1");
       const socket = connect({
         host: hostname,
         port: Number(target.port || 443),
@@ -72,45 +64,35 @@ export function createPinnedFetch(thumbprintHex: string): FetchLike {
       socket.once("error", (error) => fail(networkError(error)));
       socket.once("secureConnect", () => {
         const raw = socket.getPeerCertificate()?.raw;
-        const actual = raw ? createHash(algorithm).update(raw).digest() : undefined;
-        if (actual === undefined || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+        const actual = raw ? createHash(algorithm).update(raw).digest() : Buffer.alloc(0);
+        if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
           socket.destroy();
-          fail(
+          return fail(
             new ServerCertificateMismatchError(
-              `the server certificate's ${algorithm.toUpperCase()} thumbprint ${actual ? actual.toString("hex") : "(none)"} does not match IDENTITY_SERVER_THUMBPRINT; the request was not sent`,
+              `the server certificate's ${algorithm.toUpperCase()} thumbprint ${actual.toString("hex") || "(none)"} does not match IDENTITY_SERVER_THUMBPRINT; the request was not sent`,
             ),
           );
-          return;
         }
-        const headers: Record<string, string> = { host: target.host };
-        new Headers(init.headers).forEach((value, name) => {
-          headers[name] = value;
-        });
         const body = typeof init.body === "string" ? init.body : undefined;
+        const headers: Record<string, string> = { host: target.host };
+        new Headers(init.headers).forEach((value, name) => (headers[name] = value));
         if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-        const req = httpRequest({
-          method: init.method ?? "GET",
-          path: `${target.pathname}${target.search}`,
-          headers,
-          createConnection: () => socket,
-        });
+        const req = httpRequest({ method: init.method ?? "GET", path: target.pathname + target.search, headers, createConnection: () => socket });
         req.once("error", (error) => fail(networkError(error)));
         req.once("response", (res) => {
-          if (settled) {
-            res.destroy();
-            return;
-          }
+          if (settled) return res.destroy();
           settled = true;
+          const status = res.statusCode ?? 0;
           const responseHeaders = new Headers();
           for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
-          const status = res.statusCode ?? 0;
-          const stream = NULL_BODY_STATUS.has(status) ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
-          if (stream === null) res.resume();
+          // A body is not allowed with these statuses.
+          const noBody = [101, 204, 205, 304].includes(status);
+          if (noBody) res.resume();
           if (signal) {
             signal.removeEventListener("abort", onAbort);
             signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : undefined), { once: true });
           }
-          resolve(new Response(stream, { status, statusText: res.statusMessage, headers: responseHeaders }));
+          resolve(new Response(noBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: responseHeaders }));
         });
         req.end(body);
       });

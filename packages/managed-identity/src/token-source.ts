@@ -1,10 +1,11 @@
 /**
- * What every managed-identity source shares: the `TokenSource` shape, and `sendTokenRequest` — one
- * request through `@id/entra`'s transport (timeout, retries, `Retry-After`, abort, capped body) whose
- * answer goes to the one managed-identity parser.
+ * What every managed-identity source shares: the `TokenSource` shape, the one request builder of the
+ * GET sources, and `sendTokenRequest` — one request through `@id/entra`'s transport (timeout, retries,
+ * `Retry-After`, abort, capped body) whose answer goes to the one managed-identity parser.
  */
 import type { AccessToken } from "@id/core";
 import type { HttpClient, HttpRequest } from "@id/entra";
+import type { IdentitySelector } from "./identity-selector.js";
 import { handleManagedIdentityResponse, who } from "./token-response.js";
 import type { SourceName } from "./token-response.js";
 
@@ -14,25 +15,33 @@ export interface TokenRequestContext {
   signal: AbortSignal;
   /** `requestOptions.timeout`, milliseconds per attempt. */
   timeoutInMs: number | undefined;
+  /** The scope as requested (the token exchange sends it; the other sources send its resource). */
+  scope: string;
+  /** `claims` and `enableCae` of `getToken` (only the token exchange sends them). */
+  claims: string | undefined;
+  enableCae: boolean;
 }
 
 /** One managed-identity source, ready to request tokens. */
 export interface TokenSource {
   readonly name: SourceName;
-  /** Where tokens come from (part of the cache key, and of log lines). */
-  readonly endpoint: string;
   /** Requests a token for `resource` (a v1 resource: the scope without `/.default`). */
   requestToken(resource: string, context: TokenRequestContext): Promise<AccessToken>;
 }
 
-/** Statuses retried for every source but IMDS: 408, 429, 5xx except 501/505 (the transport's default). */
-export { isRetryableStatus as isDefaultRetryableStatus } from "@id/entra";
+/** The query parameters naming a user-assigned identity, as IMDS and Azure Arc spell them. */
+export const ID_PARAMETERS = { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" } as const;
 
-/** Query string builder: the endpoint's own query is kept, `undefined` values are left out. */
-export function withQuery(endpoint: string, params: Record<string, string | undefined>): string {
+/** `{ <name of the id's kind>: id }` for a user-assigned identity; `{}` for the system-assigned one. */
+export function idParameter(identity: IdentitySelector, names: Record<"clientId" | "objectId" | "resourceId", string> = ID_PARAMETERS): Record<string, string> {
+  return identity.kind === "system" ? {} : { [names[identity.kind]]: identity.value };
+}
+
+/** A GET of `endpoint` (its own query kept) with `query` added (`undefined` values left out). */
+export function getRequest(endpoint: string, query: Record<string, string | undefined>, headers: Record<string, string>): HttpRequest {
   const url = new URL(endpoint);
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
-  return url.href;
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
+  return { method: "GET", url: url.href, headers: { ...headers, accept: "application/json" } };
 }
 
 /**
@@ -54,4 +63,12 @@ export async function sendTokenRequest(
     description: `${who(source)} token request`,
   });
   return handleManagedIdentityResponse(source, response, started);
+}
+
+/** A source that is one request built from the resource (App Service, Azure ML, Cloud Shell). */
+export function simpleSource(name: SourceName, http: HttpClient, build: (resource: string) => HttpRequest): TokenSource {
+  return {
+    name,
+    requestToken: async (resource, context) => (await sendTokenRequest(name, http, build(resource), context)).token,
+  };
 }

@@ -3,7 +3,7 @@ import { setLogLevel, setLogSink } from "@id/core";
 import type { LogLevel } from "@id/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManagedIdentityCredential } from "../src/index.js";
-import { imdsToken, startServer, useEnv } from "./servers.js";
+import { ENVIRONMENT_VARIABLES, imdsToken, startServer, useEnv } from "./servers.js";
 
 const WI = { AZURE_FEDERATED_TOKEN_FILE: "/var/run/secrets/azure/tokens/azure-identity-token", AZURE_TENANT_ID: "tenant", AZURE_CLIENT_ID: "client" };
 const SF = { IDENTITY_ENDPOINT: "https://127.0.0.1:2377/metadata/identity/oauth2/token", IDENTITY_HEADER: "h", IDENTITY_SERVER_THUMBPRINT: "a".repeat(40) };
@@ -13,6 +13,17 @@ const SHELL = { MSI_ENDPOINT: "http://127.0.0.1:50342/oauth2/token" };
 const ARC = { IDENTITY_ENDPOINT: "http://127.0.0.1:40342/metadata/identity/oauth2/token", IMDS_ENDPOINT: "http://127.0.0.1:40342" };
 
 describe("detection order", () => {
+  it("the tests clear every variable the source reads (else the host's environment could leak into a test)", async () => {
+    const { readFile, readdir } = await import("node:fs/promises");
+    const dir = new URL("../src/", import.meta.url);
+    const read = new Set<string>();
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+      for (const match of (await readFile(new URL(file, dir), "utf8")).matchAll(/\b(?:readEnv|env)\("([A-Za-z_]+)"\)/g)) read.add(match[1]!);
+    }
+    expect(read.size).toBeGreaterThan(10);
+    expect([...read].filter((name) => !ENVIRONMENT_VARIABLES.includes(name) && name !== "ProgramFiles" && name !== "ProgramData")).toEqual([]);
+  });
+
   it.each([
     ["TokenExchange", { ...WI, ...SF, ...ML }],
     ["ServiceFabric", { ...SF, ...ML }],

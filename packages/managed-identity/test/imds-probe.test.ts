@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { CredentialUnavailableError } from "@id/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManagedIdentityCredential, probeImds } from "../src/index.js";
+import { imdsProbeState } from "../src/imds-probe.js";
 import { hang, imdsToken, json, startServer, useEnv } from "./servers.js";
 import type { TestServer } from "./servers.js";
 
@@ -87,10 +88,7 @@ describe("the credential and the probe", () => {
     useEnv();
     const credential = new ManagedIdentityCredential({ probeImds: true, imdsProbeTimeoutInMs: 100 });
     expect(credential.source).toBe("Imds");
-    const key = Symbol.for("@id/managed-identity.imds-probes.v1");
-    const probes = (globalThis as unknown as Record<symbol, Map<string, Promise<boolean>>>)[key] ?? new Map<string, Promise<boolean>>();
-    (globalThis as unknown as Record<symbol, Map<string, Promise<boolean>>>)[key] = probes;
-    probes.set("http://169.254.169.254/metadata/identity/oauth2/token", probeImds({ endpoint: `http://127.0.0.1:${await closedPort()}/x` }));
+    imdsProbeState().probes.set("http://169.254.169.254/metadata/identity/oauth2/token", probeImds({ endpoint: `http://127.0.0.1:${await closedPort()}/x` }));
     const started = Date.now();
     const error = await credential.getToken("https://no-imds.example/.default").catch((e: unknown) => e);
     expect(CredentialUnavailableError.isInstance(error)).toBe(true);

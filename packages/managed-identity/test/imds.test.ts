@@ -158,6 +158,13 @@ describe("IMDS: faults", () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it("a 5xx whose body says error 'timeout' is still an AuthenticationError (only a silent endpoint means 'not here')", async () => {
+    server.script(json(504, { error: "timeout", error_description: "upstream timed out" }));
+    const error = await new ManagedIdentityCredential({ retryOptions: { ...fastRetries, maxRetries: 1 } }).getToken("https://gateway-timeout.example/.default").catch((e: unknown) => e);
+    expect(AuthenticationError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ statusCode: 504, error: "timeout" });
+  });
+
   it("503 then success", async () => {
     server.script(json(503, {}), imdsToken("after-503"));
     expect((await new ManagedIdentityCredential({ retryOptions: fastRetries }).getToken(SCOPE)).token).toBe("after-503");

@@ -11,7 +11,6 @@ import { promisify } from "node:util";
 import { vi } from "vitest";
 
 import { json } from "@id/test-servers/scripted-server";
-import { ENVIRONMENT_VARIABLES } from "../src/detect-source.js";
 import type { Handler } from "@id/test-servers/scripted-server";
 
 export type { Handler, LoggedRequest, TestServer } from "@id/test-servers/scripted-server";
@@ -49,9 +48,26 @@ export const reset: Handler = (req) => {
 /** Never answers. */
 export const hang: Handler = () => undefined;
 
+/** Every variable the credential reads but ProgramFiles/ProgramData (a test checks the list against the source). */
+export const ENVIRONMENT_VARIABLES = [
+  "AZURE_FEDERATED_TOKEN_FILE",
+  "AZURE_TENANT_ID",
+  "AZURE_CLIENT_ID",
+  "AZURE_AUTHORITY_HOST",
+  "IDENTITY_ENDPOINT",
+  "IDENTITY_HEADER",
+  "IDENTITY_SERVER_THUMBPRINT",
+  "IMDS_ENDPOINT",
+  "MSI_ENDPOINT",
+  "MSI_SECRET",
+  "DEFAULT_IDENTITY_CLIENT_ID",
+  "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+  "AZURE_TOKEN_CREDENTIALS",
+];
+
 /** Every variable the credential reads, cleared (readEnv treats "" as unset), then `vars` set. */
 export function useEnv(vars: Record<string, string> = {}): void {
-  for (const name of [...ENVIRONMENT_VARIABLES, "AZURE_TOKEN_CREDENTIALS"]) {
+  for (const name of ENVIRONMENT_VARIABLES) {
     vi.stubEnv(name, "");
   }
   for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value);

@@ -87,6 +87,34 @@ describe("workload identity token exchange", () => {
     expect((error as Error).message).not.toContain("expired-assertion");
   });
 
+  it("sends claims and the CAE capability to Entra; claims skip the cache, CAE tokens are cached apart", async () => {
+    const credential = new ManagedIdentityCredential();
+    await credential.getToken("https://cae.example/.default");
+    await credential.getToken("https://cae.example/.default", { enableCae: true });
+    await credential.getToken("https://cae.example/.default", { enableCae: true });
+    await credential.getToken("https://cae.example/.default", { claims: '{"access_token":{"nbf":{"essential":true}}}' });
+    const claims = server.requests.map((r) => new URLSearchParams(r.body).get("claims"));
+    expect(claims).toHaveLength(3);
+    expect(claims[0]).toBeNull();
+    expect(JSON.parse(claims[1]!)).toEqual({ access_token: { xms_cc: { values: ["cp1"] } } });
+    expect(JSON.parse(claims[2]!)).toEqual({ access_token: { nbf: { essential: true } } });
+  });
+
+  it("another tenant than AZURE_TENANT_ID → CredentialUnavailableError, nothing sent; the same tenant is fine", async () => {
+    const credential = new ManagedIdentityCredential();
+    const error = await credential.getToken("https://tenant.example/.default", { tenantId: "other-tenant" }).catch((e: unknown) => e);
+    expect(CredentialUnavailableError.isInstance(error)).toBe(true);
+    expect(server.requests).toHaveLength(0);
+    await credential.getToken("https://tenant.example/.default", { tenantId: TENANT });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("a malformed authority host fails at construction, naming it", () => {
+    useEnv({ AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_AUTHORITY_HOST: "http://login.example.com" });
+    expect(() => new ManagedIdentityCredential()).toThrow(/"AZURE_AUTHORITY_HOST" must use https/);
+    expect(() => new ManagedIdentityCredential({ authorityHost: "not a url" })).toThrow(TypeError);
+  });
+
   it("a resource id or object id cannot be used for the exchange: the next source is used", () => {
     expect(new ManagedIdentityCredential({ resourceId: "/subscriptions/x" }).source).toBe("Imds");
     expect(new ManagedIdentityCredential({ objectId: "o" }).source).toBe("Imds");
