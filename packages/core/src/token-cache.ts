@@ -148,14 +148,13 @@ export class TokenCache {
   /** Stores a token obtained elsewhere (such as a refresh-token flow's first redemption). */
   set(key: string, token: AccessToken): void {
     this.#set(key, token);
-    this.#writeStore(key, token);
+    this.#toStore("set", key, token);
   }
 
   /** Forgets one key (both levels). */
   delete(key: string): void {
     this.#remove(key);
-    const store = this.#store;
-    if (store) settle(() => store.delete(key), "delete");
+    this.#toStore("delete", key);
   }
 
   /** Forgets every token held in memory. */
@@ -257,7 +256,7 @@ export class TokenCache {
         }
         const token = await acquire({ signal: controller.signal });
         this.#set(key, token);
-        this.#writeStore(key, token);
+        this.#toStore("set", key, token);
         return token;
       } finally {
         if (this.#flights.get(key) === flight) this.#flights.delete(key);
@@ -269,28 +268,16 @@ export class TokenCache {
   }
 
   async #readStore(key: string): Promise<AccessToken | undefined> {
-    const store = this.#store;
-    if (store === undefined) return undefined;
-    try {
-      const token = await store.get(key);
-      if (token !== undefined && this.#now() < token.expiresOnTimestamp - EXPIRY_MARGIN_MS) return token;
-    } catch (error) {
-      getLogger("core").warning(`Token store read failed; requesting a new token. ${describeError(error)}`);
-    }
-    return undefined;
+    const token = await this.#toStore("get", key);
+    return token && this.#now() < token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? token : undefined;
   }
 
-  #writeStore(key: string, token: AccessToken): void {
+  /** Calls the store, if any; a failure (thrown or rejected) is logged, never passed on. */
+  #toStore(operation: keyof TokenStore, key: string, token?: AccessToken): Promise<AccessToken | undefined | void> {
     const store = this.#store;
-    if (store) settle(() => store.set(key, token), "write");
-  }
-}
-
-function settle(operation: () => void | Promise<void>, what: string): void {
-  try {
-    Promise.resolve(operation()).catch((error: unknown) => getLogger("core").warning(`Token store ${what} failed. ${describeError(error)}`));
-  } catch (error) {
-    getLogger("core").warning(`Token store ${what} failed. ${describeError(error)}`);
+    return Promise.resolve()
+      .then(() => store?.[operation](key, token as AccessToken))
+      .catch((error: unknown) => getLogger("core").warning(`Token store ${operation} failed; the memory cache goes on without it. ${describeError(error)}`));
   }
 }
 
@@ -348,48 +335,46 @@ export function cachePartition(parts: CachePartition): string {
   return `${parts.kind}|${parts.authority}|${parts.tenantId.toLowerCase()}|${parts.clientId}|${parts.credentialHash ?? ""}|${parts.extra ?? ""}|`;
 }
 
-// Built keys, by partition then scope key: a cached-token call reuses the same key string, whose hash the
-// engine has already computed, instead of concatenating and hashing a new one. Bounded.
+// Keys built by `tokenCacheKey`, by partition then scope: a repeated call reuses the same key string, whose
+// hash the engine has already computed, instead of concatenating and hashing a new one. Bounded.
 const builtKeys = new Map<string, Map<string, string>[]>();
 const MAX_BUILT_KEYS = 16_384;
 let builtKeyCount = 0;
 
-// Per partition: keys of single scopes (no CAE, CAE), then of multi-scope sets (no CAE, CAE). A raw
-// string is looked up only among single scopes, so "a b" can never pass for a validated scope.
-function keysOf(partition: string, enableCae: boolean | undefined, multi: boolean): Map<string, string> {
+/**
+ * The cache key of a `getToken` call: validates `scopes` (string or array, as `normalizeScopes`) and
+ * combines them with the partition and the CAE flag. A call seen before costs two map lookups and no
+ * allocation. (A credential that keeps a `CacheSlot` per scope needs neither.)
+ */
+export function tokenCacheKey(partition: string, scopes: unknown, enableCae: boolean | undefined): string {
+  // Per partition: single raw scopes (no CAE, CAE), then validated multi-scope keys (no CAE, CAE). A raw
+  // string is looked up only among single scopes, so "a b" can never pass for a validated scope.
   let maps = builtKeys.get(partition);
   if (maps === undefined) {
     maps = [new Map(), new Map(), new Map(), new Map()];
     builtKeys.set(partition, maps);
   }
-  return maps[(multi ? 2 : 0) + (enableCae ? 1 : 0)] as Map<string, string>;
-}
-
-/**
- * The cache key of a `getToken` call: validates `scopes` (string or array, as `normalizeScopes`) and
- * combines them with the partition and the CAE flag. A single scope seen before costs two map lookups and
- * no allocation, which keeps cached `getToken` above 2 million calls per second.
- */
-export function tokenCacheKey(partition: string, scopes: unknown, enableCae: boolean | undefined): string {
-  if (typeof scopes === "string") {
-    const key = keysOf(partition, enableCae, false).get(scopes); // a hit is a scope validated before
-    if (key !== undefined) return key;
+  const single = typeof scopes === "string";
+  const raw = single ? (maps[enableCae ? 1 : 0] as Map<string, string>) : undefined;
+  let key = raw?.get(scopes as string);
+  if (key === undefined) {
+    const validated = scopeKey(normalizeScopes(scopes));
+    const keys = raw ?? (maps[enableCae ? 3 : 2] as Map<string, string>);
+    key = keys.get(validated);
+    if (key === undefined) {
+      if (builtKeyCount >= MAX_BUILT_KEYS) {
+        builtKeys.clear();
+        builtKeyCount = 0;
+      }
+      key = cacheKey(partition, validated, enableCae);
+      keys.set(validated, key);
+      builtKeyCount += 1;
+    }
   }
-  return cacheKey(partition, scopeKey(normalizeScopes(scopes)), enableCae);
+  return key;
 }
 
 /** The cache key of a partition, an already validated scope key (`scopeKey`) and the CAE flag. */
 export function cacheKey(partition: string, scopes: string, enableCae: boolean | undefined): string {
-  const keys = keysOf(partition, enableCae, scopes.includes(" "));
-  let key = keys.get(scopes);
-  if (key === undefined) {
-    if (builtKeyCount >= MAX_BUILT_KEYS) {
-      builtKeys.clear();
-      builtKeyCount = 0;
-    }
-    key = (enableCae ? partition + "cae|" : partition + "|") + scopes;
-    keys.set(scopes, key);
-    builtKeyCount += 1;
-  }
-  return key;
+  return (enableCae ? partition + "cae|" : partition + "|") + scopes;
 }

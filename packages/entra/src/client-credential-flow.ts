@@ -77,21 +77,18 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   const disableMultiTenantAuth = options.disableMultiTenantAuth === true;
   const cache = options.cache ?? getTokenCache();
   const authorityKey = client.authority.requestHost;
-  let credentialHash: string | undefined = typeof options.credentialHash === "string" ? options.credentialHash : undefined;
-  const pendingHash = typeof options.credentialHash === "object" ? options.credentialHash : undefined;
-  const hashReady: Promise<void> | undefined = pendingHash?.then((hash) => {
-    credentialHash = hash;
-  });
-  hashReady?.catch(() => undefined); // a failure surfaces through getToken, never as an unhandled rejection
-  if (pendingHash === undefined && options.credentialHash !== undefined && credentialHash === undefined) {
-    throw new InvalidArgumentError("invalid_argument", `"credentialHash" must be a string or a promise of one.`);
+  let credentialHash = options.credentialHash;
+  // A hash still being computed: every getToken waits for it; a failure surfaces through getToken, never as
+  // an unhandled rejection.
+  if (typeof credentialHash === "object") {
+    credentialHash.then((hash) => (credentialHash = hash)).catch(() => undefined);
   }
   const partitions = new Map<string, string>();
 
   function partitionOf(tenantId: string): string {
     let partition = partitions.get(tenantId);
     if (partition === undefined) {
-      partition = cachePartition({ kind, authority: authorityKey, tenantId, clientId, credentialHash });
+      partition = cachePartition({ kind, authority: authorityKey, tenantId, clientId, credentialHash: credentialHash as string | undefined });
       partitions.set(tenantId, partition);
     }
     return partition;
@@ -99,15 +96,8 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
 
   function acquireFor(tenantId: string, scopeList: readonly string[], claims: string | undefined, enableCae: boolean | undefined, timeoutInMs: number | undefined): Acquire {
     return async ({ signal }) => {
-      const tokenEndpoint = client.tokenEndpoint(tenantId);
-      let auth: ClientAuthentication;
       try {
-        auth = await authenticate({ tenantId, tokenEndpoint, signal });
-      } catch (error) {
-        logger.warning(`${credentialName}: could not build the client authentication: ${describe(error)}`);
-        throw error;
-      }
-      try {
+        const auth = await authenticate({ tenantId, tokenEndpoint: client.tokenEndpoint(tenantId), signal });
         const { accessToken } = await client.requestToken(
           tenantId,
           { client_id: clientId, scope: scopeList.join(" "), grant_type: "client_credentials", ...auth },
@@ -163,8 +153,8 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
 
   return function getToken(scopes, getTokenOptions) {
     try {
-      if (credentialHash === undefined && hashReady !== undefined) {
-        return hashReady.then(() => lookup(scopes, getTokenOptions));
+      if (typeof credentialHash === "object") {
+        return credentialHash.then(() => lookup(scopes, getTokenOptions));
       }
       const result = lookup(scopes, getTokenOptions);
       return result instanceof Promise ? result : Promise.resolve(result);
