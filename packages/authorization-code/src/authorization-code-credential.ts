@@ -225,7 +225,7 @@ export class AuthorizationCodeCredential implements TokenCredential {
         );
       } catch (error) {
         this.#redemptionError = error;
-        logger.warning(`${NAME}: redeeming the authorization code failed; it will not be sent again. ${describe(error)}`);
+        logger.warning(`${NAME}: redeeming the authorization code failed; it will not be sent again.`, error);
         throw error;
       }
       logger.info(`${NAME}: authorization code redeemed for tenant ${tenantId}.`);

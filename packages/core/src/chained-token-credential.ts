@@ -33,7 +33,7 @@ export class ChainedTokenCredential implements TokenCredential {
           errors.push(error);
           continue;
         }
-        logger.warning(`${nameOf(source)} failed; the chain stops: ${error instanceof Error ? error.message : String(error)}`);
+        logger.warning(`${nameOf(source)} failed; the chain stops:`, error);
         throw error;
       }
       if (token !== null && token !== undefined) {

@@ -68,6 +68,21 @@ describe("logger", () => {
     expect(lines[0]).toBe("[@id/test] got [REDACTED]");
   });
 
+  it("appends an error as name and message, redacted like the rest of the line", () => {
+    const lines: string[] = [];
+    setLogSink((_, line) => lines.push(line));
+    setLogLevel("warning");
+    const log = getLogger("test");
+    log.warning("request failed:", new RangeError(`bad client_secret=${SECRET}`));
+    log.warning("store failed.", "disk full");
+    log.warning("no error given");
+    expect(lines).toEqual([
+      "[@id/test] request failed: RangeError: bad client_secret=[REDACTED]",
+      "[@id/test] store failed. disk full",
+      "[@id/test] no error given",
+    ]);
+  });
+
   it("rejects an unknown level", () => {
     expect(() => setLogLevel("loud" as LogLevel)).toThrow(/must be one of verbose, info, warning, error/);
   });

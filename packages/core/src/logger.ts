@@ -47,11 +47,12 @@ export function setLogSink(newSink: LogSink): void {
   sink = newSink;
 }
 
+/** One method per level; `error`, when given, is appended as `name: message` (redacted like the rest). */
 export interface Logger {
-  verbose(message: string): void;
-  info(message: string): void;
-  warning(message: string): void;
-  error(message: string): void;
+  verbose(message: string, error?: unknown): void;
+  info(message: string, error?: unknown): void;
+  warning(message: string, error?: unknown): void;
+  error(message: string, error?: unknown): void;
 }
 
 const loggers = new Map<string, Logger>();
@@ -61,7 +62,12 @@ export function getLogger(scope: string): Logger {
   let logger = loggers.get(scope);
   if (logger === undefined) {
     logger = Object.fromEntries(
-      LEVELS.map((level, i) => [level, (message: string) => i >= currentRank() && sink(level, redact(`[@id/${scope}] ${message}`))]),
+      LEVELS.map((level, i) => [
+        level,
+        (message: string, ...error: unknown[]) =>
+          i >= currentRank() &&
+          sink(level, redact(`[@id/${scope}] ${message}${error.map((e) => ` ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`).join("")}`)),
+      ]),
     ) as unknown as Logger;
     loggers.set(scope, logger);
   }

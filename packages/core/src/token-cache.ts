@@ -37,8 +37,6 @@ export interface TokenCacheOptions {
   maxEntries?: number;
   /** Second-level store consulted on a miss. */
   store?: TokenStore;
-  /** Clock, in milliseconds (tests). Default `Date.now`. */
-  now?: () => number;
 }
 
 /** What a request function receives. */
@@ -90,16 +88,14 @@ export class TokenCache {
   readonly #flights = new Map<string, Flight>();
   #maxEntries: number;
   #store: TokenStore | undefined;
-  readonly #now: () => number;
 
   constructor(options: TokenCacheOptions = {}) {
     this.#maxEntries = checkMaxEntries(options.maxEntries ?? DEFAULT_MAX_ENTRIES);
     this.#store = options.store;
-    this.#now = options.now ?? (() => Date.now());
   }
 
   /** Changes the cap or the second-level store. */
-  configure(options: Omit<TokenCacheOptions, "now">): void {
+  configure(options: TokenCacheOptions): void {
     if (options.maxEntries !== undefined) this.#maxEntries = checkMaxEntries(options.maxEntries);
     if ("store" in options) this.#store = options.store;
     this.#evict();
@@ -124,7 +120,7 @@ export class TokenCache {
       if (slot !== undefined) slot.entry = entry;
     }
     if (entry !== undefined) {
-      const now = this.#now();
+      const now = Date.now();
       if (now < entry.refreshAfter) {
         entry.used = true;
         return entry.token;
@@ -142,7 +138,7 @@ export class TokenCache {
   /** The cached token for `key` if it is still usable (no request). */
   peek(key: string): AccessToken | undefined {
     const entry = this.#entries.get(key);
-    return entry !== undefined && this.#now() < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? entry.token : undefined;
+    return entry !== undefined && Date.now() < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? entry.token : undefined;
   }
 
   /** Stores a token obtained elsewhere (such as a refresh-token flow's first redemption). */
@@ -206,8 +202,8 @@ export class TokenCache {
   #refreshInBackground(key: string, entry: Entry, acquire: Acquire): void {
     const flight = this.#startFlight(key, acquire, false, true);
     flight.promise.catch((error: unknown) => {
-      entry.retryAt = this.#now() + REFRESH_RETRY_DELAY_MS;
-      getLogger("core").warning(`Background token refresh failed; serving the cached token until it expires. ${describeError(error)}`);
+      entry.retryAt = Date.now() + REFRESH_RETRY_DELAY_MS;
+      getLogger("core").warning("Background token refresh failed; serving the cached token until it expires.", error);
     });
   }
 
@@ -215,7 +211,7 @@ export class TokenCache {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const flight = bypass ? this.#startFlight(key, acquire, true, false) : (this.#flights.get(key) ?? this.#startFlight(key, acquire, false, false));
     if (signal === undefined) {
-      flight.waiters = Number.POSITIVE_INFINITY;
+      flight.waiters = Infinity;
       return flight.promise;
     }
     flight.waiters += 1;
@@ -244,7 +240,7 @@ export class TokenCache {
 
   #startFlight(key: string, acquire: Acquire, bypass: boolean, background: boolean): Flight {
     const controller = new AbortController();
-    const flight: Flight = { promise: undefined as unknown as Promise<AccessToken>, controller, waiters: background ? Number.POSITIVE_INFINITY : 0 };
+    const flight: Flight = { promise: undefined as unknown as Promise<AccessToken>, controller, waiters: background ? Infinity : 0 };
     const run = async (): Promise<AccessToken> => {
       try {
         if (!bypass && !background) {
@@ -269,7 +265,7 @@ export class TokenCache {
 
   async #readStore(key: string): Promise<AccessToken | undefined> {
     const token = await this.#toStore("get", key);
-    return token && this.#now() < token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? token : undefined;
+    return token && Date.now() < token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? token : undefined;
   }
 
   /** Calls the store, if any; a failure (thrown or rejected) is logged, never passed on. */
@@ -277,12 +273,8 @@ export class TokenCache {
     const store = this.#store;
     return Promise.resolve()
       .then(() => store?.[operation](key, token as AccessToken))
-      .catch((error: unknown) => getLogger("core").warning(`Token store ${operation} failed; the memory cache goes on without it. ${describeError(error)}`));
+      .catch((error: unknown) => getLogger("core").warning(`Token store ${operation} failed; the memory cache goes on without it.`, error));
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function abortReason(signal: AbortSignalLike): unknown {
@@ -308,7 +300,7 @@ export function getTokenCache(): TokenCache {
 }
 
 /** Configures the process-wide cache: its cap and its second-level store. */
-export function configureTokenCache(options: Omit<TokenCacheOptions, "now">): void {
+export function configureTokenCache(options: TokenCacheOptions): void {
   getTokenCache().configure(options);
 }
 

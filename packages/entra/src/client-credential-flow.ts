@@ -63,6 +63,7 @@ export interface ClientCredentialFlowOptions {
 export type GetToken = (scopes: string | string[], options?: GetTokenOptions) => Promise<AccessToken>;
 
 const logger = /* @__PURE__ */ getLogger("entra");
+const NO_OPTIONS: GetTokenOptions = {};
 
 /**
  * Creates the `getToken` of a client-credentials credential. The returned function validates its
@@ -83,72 +84,70 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   if (typeof credentialHash === "object") {
     credentialHash.then((hash) => (credentialHash = hash)).catch(() => undefined);
   }
-  const partitions = new Map<string, string>();
+  type Slot = { key: string; acquire: Acquire; entry?: unknown };
 
-  function partitionOf(tenantId: string): string {
-    let partition = partitions.get(tenantId);
-    if (partition === undefined) {
-      partition = cachePartition({ kind, authority: authorityKey, tenantId, clientId, credentialHash: credentialHash as string | undefined });
-      partitions.set(tenantId, partition);
-    }
-    return partition;
-  }
-
-  function acquireFor(tenantId: string, scopeList: readonly string[], claims: string | undefined, enableCae: boolean | undefined, timeoutInMs: number | undefined): Acquire {
-    return async ({ signal }) => {
-      try {
-        const auth = await authenticate({ tenantId, tokenEndpoint: client.tokenEndpoint(tenantId), signal });
-        const { accessToken } = await client.requestToken(
-          tenantId,
-          { client_id: clientId, scope: scopeList.join(" "), grant_type: "client_credentials", ...auth },
-          { abortSignal: signal, timeoutInMs, claims, enableCae },
-        );
-        return accessToken;
-      } catch (error) {
-        logger.warning(`${credentialName}: token request for tenant ${tenantId} failed: ${describe(error)}`);
-        throw error;
-      }
+  /** A cache slot: the key of these scopes for this tenant, and the request that fills it. */
+  function slotFor(tenantId: string, scopes: unknown, claims: string | undefined, enableCae: boolean | undefined, timeoutInMs: number | undefined): Slot {
+    const scopeList = normalizeScopes(scopes);
+    const partition = cachePartition({ kind, authority: authorityKey, tenantId, clientId, credentialHash: credentialHash as string | undefined });
+    return {
+      key: cacheKey(partition, scopeKey(scopeList), enableCae),
+      acquire: async ({ signal }) => {
+        try {
+          const auth = await authenticate({ tenantId, tokenEndpoint: client.tokenEndpoint(tenantId), signal });
+          const { accessToken } = await client.requestToken(
+            tenantId,
+            { client_id: clientId, scope: scopeList.join(" "), grant_type: "client_credentials", ...auth },
+            { abortSignal: signal, timeoutInMs, claims, enableCae },
+          );
+          return accessToken;
+        } catch (error) {
+          logger.warning(`${credentialName}: token request for tenant ${tenantId} failed:`, error);
+          throw error;
+        }
+      },
     };
   }
 
-  // The hot path — the configured tenant, one scope given as a string, no claims, no per-call timeout —
-  // keeps a cache slot and a request function per scope, so a cached token costs one Map lookup and a read
-  // of the slot's entry.
-  const memo = new Map<string, { key: string; acquire: Acquire; entry?: unknown }>();
-  const MEMO_LIMIT = 256;
+  // Slots kept by tenant, then by scope (CAE in its own maps), for the calls worth remembering — one scope,
+  // no claims, no per-call timeout — so a cached token costs two small Map lookups and a read of the slot's
+  // entry. Bounded: past SLOT_LIMIT slots it starts again.
+  const slots = [new Map<string, Map<string, Slot>>(), new Map<string, Map<string, Slot>>()] as const;
+  const SLOT_LIMIT = 1024;
+  let slotCount = 0;
 
-  function lookup(scopes: string | string[], o: GetTokenOptions | undefined): AccessToken | Promise<AccessToken> {
-    const simple = o === undefined || (o.tenantId === undefined && !o.claims && o.requestOptions?.timeout === undefined);
-    const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
-    if (simple && typeof scope === "string") {
-      const cae = o?.enableCae === true;
-      const memoKey = cae ? `1${scope}` : scope;
-      let hit = memo.get(memoKey);
-      if (hit === undefined) {
-        const scopeList = normalizeScopes(scope);
-        if (memo.size >= MEMO_LIMIT) memo.clear();
-        hit = {
-          key: cacheKey(partitionOf(configuredTenantId), scopeKey(scopeList), cae),
-          acquire: acquireFor(configuredTenantId, scopeList, undefined, cae || undefined, undefined),
-          entry: undefined,
-        };
-        memo.set(memoKey, hit);
-      }
-      return o?.abortSignal === undefined ? cache.getToken(hit, hit.acquire) : cache.getToken(hit, hit.acquire, { abortSignal: o.abortSignal });
-    }
-    const scopeList = normalizeScopes(scopes);
-    const opts = o ?? {};
+  function lookup(scopes: string | string[], o: GetTokenOptions = NO_OPTIONS): AccessToken | Promise<AccessToken> {
+    const claims = o.claims || undefined;
+    const timeout = o.requestOptions?.timeout;
+    const cae = o.enableCae === true;
     const tenantId =
-      opts.tenantId === undefined
+      o.tenantId === undefined
         ? configuredTenantId
-        : (resolveTenantId({ configuredTenantId, requestedTenantId: opts.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
+        : (resolveTenantId({ configuredTenantId, requestedTenantId: o.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
           configuredTenantId);
-    const key = cacheKey(partitionOf(tenantId), scopeKey(scopeList), opts.enableCae);
-    const claims = opts.claims || undefined;
-    return cache.getToken(key, acquireFor(tenantId, scopeList, claims, opts.enableCae, opts.requestOptions?.timeout), {
-      claims,
-      abortSignal: opts.abortSignal,
-    });
+    const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
+    let slot: Slot | undefined;
+    if (claims === undefined && timeout === undefined && typeof scope === "string") {
+      const byTenant = slots[cae ? 1 : 0];
+      let byScope = byTenant.get(tenantId);
+      slot = byScope?.get(scope);
+      if (slot === undefined) {
+        slot = slotFor(tenantId, scope, undefined, cae || undefined, undefined);
+        if (++slotCount > SLOT_LIMIT) {
+          slots[0].clear();
+          slots[1].clear();
+          slotCount = 1;
+          byScope = undefined;
+        }
+        if (byScope === undefined) byTenant.set(tenantId, (byScope = new Map()));
+        byScope.set(scope, slot);
+      }
+    } else {
+      slot = slotFor(tenantId, scopes, claims, o.enableCae, timeout);
+    }
+    return o.abortSignal === undefined && claims === undefined
+      ? cache.getToken(slot, slot.acquire)
+      : cache.getToken(slot, slot.acquire, { claims, abortSignal: o.abortSignal });
   }
 
   return function getToken(scopes, getTokenOptions) {
@@ -162,8 +161,4 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
       return Promise.reject(error);
     }
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

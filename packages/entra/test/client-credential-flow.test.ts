@@ -82,6 +82,25 @@ describe("createClientCredentialFlow", () => {
     expect(server.requests[1]!.url).toMatch(/^\/home\//);
   });
 
+  it("keeps tokens of each tenant apart, and serves every scope from the cache past the slot bound", async () => {
+    server = await startServer((req, res, body) => {
+      const tenant = req.url!.split("/")[1]!;
+      const scope = new URLSearchParams(body).get("scope")!;
+      token(`${tenant} ${scope}`)(req, res, body);
+    });
+    const { getToken } = flow(server.url, { additionallyAllowedTenants: ["*"] });
+    expect((await getToken("s/.default")).token).toBe("home s/.default");
+    expect((await getToken("s/.default", { tenantId: "other" })).token).toBe("other s/.default");
+    expect((await getToken("s/.default", { tenantId: "other" })).token).toBe("other s/.default");
+    expect((await getToken(["s/.default"])).token).toBe("home s/.default");
+    expect(server.requests).toHaveLength(2);
+    // More scopes than the flow keeps slots for (1,024): the slots start again, the cache still answers.
+    const scopes = Array.from({ length: 1100 }, (_, i) => `api://r${i}/.default`);
+    for (const scope of scopes) await getToken(scope);
+    for (const scope of scopes) expect((await getToken(scope)).token).toBe(`home ${scope}`);
+    expect(server.requests).toHaveLength(1102);
+  });
+
   it("rejects bad scopes without a request", async () => {
     server = await startServer(token());
     const { getToken } = flow(server.url);

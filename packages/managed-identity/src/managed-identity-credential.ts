@@ -215,7 +215,7 @@ export class ManagedIdentityCredential implements TokenCredential {
       logger.info(`${who(source.name)}: token acquired for ${describeIdentity(this.#identity)}.`);
       return token;
     } catch (error) {
-      logger.warning(`${who(source.name)}: token request failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      logger.warning(`${who(source.name)}: token request failed:`, error);
       throw error;
     }
   }

@@ -223,7 +223,7 @@ export class OnBehalfOfCredential implements TokenCredential {
       );
       return accessToken;
     } catch (error) {
-      logger.warning(`${NAME}: token request for tenant ${tenantId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.warning(`${NAME}: token request for tenant ${tenantId} failed:`, error);
       throw error;
     }
   }
