@@ -167,6 +167,22 @@ describe("TokenCache", () => {
     expect(count()).toBe(2);
   });
 
+  it("recovers from a request function that throws synchronously (no flight is left behind)", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache();
+    const good = toAccessToken({ accessToken: "good", expiresIn: 3600 }, 0);
+    await cache.getToken("k", async () => good);
+    const throwing = (): Promise<AccessToken> => {
+      throw new Error("sync failure");
+    };
+    vi.setSystemTime(3_400_000); // past refresh-after (3,300 s): a background refresh, which throws at once
+    expect(cache.getToken("k", throwing)).toBe(good);
+    await Promise.resolve();
+    vi.setSystemTime(3_600_000); // expired: the next call must start a new request, not join a dead one
+    const fresh = toAccessToken({ accessToken: "fresh", expiresIn: 3600 }, 3_600_000);
+    expect((await cache.getToken("k", async () => fresh)).token).toBe("fresh");
+  });
+
   it("never serves a slot an entry that was evicted, deleted, cleared or expired", async () => {
     vi.useFakeTimers({ now: 0 });
     const cache = new TokenCache({ maxEntries: 2 });

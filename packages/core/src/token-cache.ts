@@ -127,7 +127,13 @@ export class TokenCache {
       }
       if (now < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS) {
         entry.used = true;
-        if (now >= entry.retryAt && !this.#flights.has(key)) this.#refreshInBackground(key, entry, acquire);
+        if (now >= entry.retryAt && !this.#flights.has(key)) {
+          const failed = entry; // one background refresh; when it fails, the valid token is served on
+          this.#startFlight(key, acquire, false, true).promise.catch((error: unknown) => {
+            failed.retryAt = Date.now() + REFRESH_RETRY_DELAY_MS;
+            getLogger("core").warning("Background token refresh failed; serving the cached token until it expires.", error);
+          });
+        }
         return entry.token;
       }
       this.#remove(key);
@@ -163,17 +169,10 @@ export class TokenCache {
     // Never serve a token inside the expiry margin without a refresh, whatever refresh-after says.
     const latest = token.expiresOnTimestamp - EXPIRY_MARGIN_MS;
     const refreshAfter = Math.min(token.refreshAfterTimestamp ?? latest, latest);
-    // A key's entry keeps its identity across refreshes, so the slots linked to it stay linked.
-    let entry = this.#entries.get(key);
-    if (entry === undefined) {
-      entry = { token, live: true, refreshAfter, used: false, retryAt: 0 };
-    } else {
-      entry.token = token;
-      entry.refreshAfter = refreshAfter;
-      entry.used = false;
-      entry.retryAt = 0;
-      this.#entries.delete(key); // re-inserted last: the newest entry for eviction
-    }
+    // A key's entry keeps its identity across refreshes, so the slots linked to it stay linked; it is
+    // (re-)inserted last, the newest entry for eviction.
+    const entry = Object.assign(this.#entries.get(key) ?? ({ live: true } as Entry), { token, refreshAfter, used: false, retryAt: 0 });
+    this.#entries.delete(key);
     this.#entries.set(key, entry);
     if (this.#entries.size > this.#maxEntries) this.#evict();
   }
@@ -199,14 +198,6 @@ export class TokenCache {
     }
   }
 
-  #refreshInBackground(key: string, entry: Entry, acquire: Acquire): void {
-    const flight = this.#startFlight(key, acquire, false, true);
-    flight.promise.catch((error: unknown) => {
-      entry.retryAt = Date.now() + REFRESH_RETRY_DELAY_MS;
-      getLogger("core").warning("Background token refresh failed; serving the cached token until it expires.", error);
-    });
-  }
-
   #request(key: string, acquire: Acquire, signal: AbortSignalLike | undefined, bypass: boolean): Promise<AccessToken> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const flight = bypass ? this.#startFlight(key, acquire, true, false) : (this.#flights.get(key) ?? this.#startFlight(key, acquire, false, false));
@@ -225,23 +216,15 @@ export class TokenCache {
         reject(abortReason(signal));
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      flight.promise.then(
-        (token) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(token);
-        },
-        (error: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      );
+      flight.promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
   }
 
   #startFlight(key: string, acquire: Acquire, bypass: boolean, background: boolean): Flight {
     const controller = new AbortController();
-    const flight: Flight = { promise: undefined as unknown as Promise<AccessToken>, controller, waiters: background ? Infinity : 0 };
-    const run = async (): Promise<AccessToken> => {
+    const flight = { controller, waiters: background ? Infinity : 0 } as Flight;
+    if (!bypass) this.#flights.set(key, flight); // before the request starts, which may settle at once
+    flight.promise = (async () => {
       try {
         if (!bypass && !background) {
           const stored = await this.#readStore(key);
@@ -257,9 +240,7 @@ export class TokenCache {
       } finally {
         if (this.#flights.get(key) === flight) this.#flights.delete(key);
       }
-    };
-    flight.promise = run();
-    if (!bypass) this.#flights.set(key, flight);
+    })();
     return flight;
   }
 
