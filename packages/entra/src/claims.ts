@@ -3,7 +3,7 @@
  * capability when Continuous Access Evaluation is enabled
  * (`{"access_token":{"xms_cc":{"values":["cp1"]}}}`), as MSAL does.
  */
-import { InvalidArgumentError } from "@id/core";
+import { invalidArgument } from "./validate.js";
 
 /** The client capability that declares "this client can handle claims challenges" (CAE). */
 export const CAE_CLIENT_CAPABILITY = "cp1";
@@ -26,7 +26,7 @@ export function parseClaims(claims: string): JsonObject {
   } catch {
     // reported below
   }
-  throw new InvalidArgumentError("invalid_claims", `"claims" must be a JSON object (decode a base64 WWW-Authenticate challenge first).`);
+  throw invalidArgument("claims", "a JSON object (decode a base64 WWW-Authenticate challenge first)", "invalid_claims");
 }
 
 /**
@@ -34,7 +34,7 @@ export function parseClaims(claims: string): JsonObject {
  * `access_token.xms_cc.values` when `enableCae` is set. `undefined` when there is nothing to send.
  */
 export function buildClaims(claims: string | undefined, enableCae: boolean | undefined): string | undefined {
-  if (claims !== undefined && typeof claims !== "string") throw new InvalidArgumentError("invalid_claims", `"claims" must be a string.`);
+  if (claims !== undefined && typeof claims !== "string") throw invalidArgument("claims", "a string", "invalid_claims");
   const hasClaims = !!claims?.trim();
   if (!hasClaims && !enableCae) return undefined;
   const merged = hasClaims ? parseClaims(claims as string) : {};

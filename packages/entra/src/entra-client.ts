@@ -10,7 +10,7 @@ import { resolveAuthority } from "./authority.js";
 import type { Authority } from "./authority.js";
 import { buildClaims } from "./claims.js";
 import { createHttpClient } from "./http-client.js";
-import type { HttpClient, HttpClientOptions } from "./http-client.js";
+import type { HttpClientOptions } from "./http-client.js";
 import { parseTokenResponse } from "./token-response.js";
 import type { TokenResult } from "./token-response.js";
 
@@ -27,7 +27,7 @@ export interface RequestTokenOptions {
   abortSignal?: AbortSignalLike | undefined;
   /** Per-request timeout, milliseconds (`GetTokenOptions.requestOptions.timeout`). */
   timeoutInMs?: number | undefined;
-  /** A claims challenge (JSON, or base64 JSON) to send as `claims`. */
+  /** A claims challenge (a JSON object; decode a base64 `WWW-Authenticate` challenge first) to send as `claims`. */
   claims?: string | undefined;
   /** Adds the `cp1` client capability to `claims` (Continuous Access Evaluation). */
   enableCae?: boolean | undefined;
@@ -35,14 +35,11 @@ export interface RequestTokenOptions {
   idempotent?: boolean | undefined;
 }
 
-/** The form of a token request: field → value; `undefined` values are left out. */
+/** The form of a token request: field → value; `undefined` values are left out. `claims` comes from the options. */
 export type TokenForm = Record<string, string | undefined>;
 
 export interface EntraClient {
   readonly authority: Authority;
-  /** The transport, for requests that are not token requests. */
-  readonly http: HttpClient;
-  readonly credentialName: string;
   /** The token endpoint of a tenant. */
   tokenEndpoint(tenantId: string): string;
   /**
@@ -63,10 +60,9 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
 
   async function requestToken(tenantId: string, form: TokenForm, requestOptions: RequestTokenOptions = {}): Promise<TokenResult> {
     const endpoint = authority.tokenEndpoint(tenantId); // checks the tenant
-    const claims = buildClaims(requestOptions.claims, requestOptions.enableCae);
     const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(form)) if (value !== undefined) params.set(name, value);
-    if (claims !== undefined) params.set("claims", claims);
+    const fields = { ...form, claims: buildClaims(requestOptions.claims, requestOptions.enableCae) };
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) params.set(name, value);
     const requestId = globalThis.crypto.randomUUID();
     const started = Date.now();
     const response = await http.send(
@@ -78,19 +74,15 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
           accept: "application/json",
           "x-ms-client-request-id": requestId,
         },
-        body: params.toString(),
+        body: `${params}`,
       },
-      {
-        abortSignal: requestOptions.abortSignal,
-        timeoutInMs: requestOptions.timeoutInMs,
-        idempotent: requestOptions.idempotent,
-        description: `${credentialName} token request`,
-      },
+      // abortSignal, timeoutInMs and idempotent pass through as they are
+      { ...requestOptions, description: `${credentialName} token request` },
     );
     const result = parseTokenResponse(response, started, credentialName);
     logger.info(`${credentialName}: token acquired from ${endpoint} (request id ${requestId}).`);
     return result;
   }
 
-  return { authority, http, credentialName, tokenEndpoint: (tenantId: string) => authority.tokenEndpoint(tenantId), requestToken };
+  return { authority, tokenEndpoint: authority.tokenEndpoint, requestToken };
 }

@@ -9,9 +9,10 @@
  * with status 0), an oversize body, or a bad argument.
  */
 import { AuthenticationError, InvalidArgumentError, getLogger } from "@id/core";
+import { invalidArgument } from "./validate.js";
 import type { AbortSignalLike } from "@id/core";
 import { backoffDelayMs, checkNumberOption, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
-import type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
+import type { RetryOptions } from "./retry-policy.js";
 
 /** The `fetch` signature the transport calls. `init.dispatcher` is the `dispatcher` option (undefined when none). */
 export type FetchLike = (url: string, init: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
@@ -71,10 +72,6 @@ export interface SendOptions {
 }
 
 export interface HttpClient {
-  /** The resolved options (defaults filled in). */
-  readonly timeoutInMs: number;
-  readonly retryOptions: ResolvedRetryOptions;
-  readonly maxResponseBytes: number;
   /** Sends `request`, retrying as configured; resolves with the final response. */
   send(request: HttpRequest, options?: SendOptions): Promise<HttpResponse>;
 }
@@ -89,12 +86,8 @@ const logger = /* @__PURE__ */ getLogger("entra");
 /** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const { fetch: customFetch, dispatcher } = options;
-  if (customFetch !== undefined && typeof customFetch !== "function") {
-    throw new InvalidArgumentError("invalid_argument", `"fetch" must be a fetch function.`);
-  }
-  if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
-    throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher.`);
-  }
+  if (customFetch !== undefined && typeof customFetch !== "function") throw invalidArgument("fetch", "a fetch function");
+  if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) throw invalidArgument("dispatcher", "an undici Dispatcher");
   const timeoutInMs = checkNumberOption(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
   const maxResponseBytes = checkNumberOption(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
   const retryOptions = resolveRetryOptions(options.retryOptions);
@@ -113,15 +106,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       let refused = false;
       let status = 0;
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeout);
-      const onAbort = (): void => controller.abort();
-      signal?.addEventListener("abort", onAbort);
+      const abort = (): void => controller.abort();
+      const timer = setTimeout(abort, timeout);
+      signal?.addEventListener("abort", abort);
       try {
-        const { method, headers, body } = request;
+        // method, headers and body come from the request (its url too, which fetch ignores in init)
         const res = await (customFetch ?? (globalThis.fetch as FetchLike))(request.url, {
-          method,
-          headers,
-          body,
+          ...request,
           signal: controller.signal,
           redirect: "manual",
           dispatcher,
@@ -139,11 +130,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           : status
             ? ["response_truncated", "the connection closed before the whole response arrived"]
             : ["network_error", `could not reach the endpoint (${typeof code === "string" ? code : (error as Error).message}); check the network, proxy and authority host`];
-        const description = `${detail}${retry ? ` (after ${retry} ${retry === 1 ? "retry" : "retries"})` : ""}.`;
+        const description = `${detail}${retry ? ` (${retry + 1} attempts)` : ""}.`;
         failure = new AuthenticationError(0, { error: kind, errorDescription: description }, { message: what + description, cause: error });
       } finally {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        signal?.removeEventListener("abort", abort);
       }
       if (retry < maxRetries && (response ? retryable(status) && (idempotent || status === 429) : idempotent || refused)) {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
@@ -161,7 +152,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
   }
 
-  return { timeoutInMs, retryOptions, maxResponseBytes, send };
+  return { send };
 }
 
 /** Reads the whole body as text, refusing (and cancelling) it as soon as it passes `maxBytes`. */

@@ -3,7 +3,7 @@
  * `Retry-After` / `retry-after-ms` / `x-ms-retry-after-ms`, else exponential backoff with jitter), and the
  * checked retry options.
  */
-import { InvalidArgumentError } from "@id/core";
+import { invalidArgument } from "./validate.js";
 
 /** How requests are retried. Field names as in `@azure/identity`'s `retryOptions`. */
 export interface RetryOptions {
@@ -64,7 +64,7 @@ export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, ran
 export function checkNumberOption(value: unknown, field: string, fallback: number, positive = true): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || (value as number) < 0 || (positive && value === 0)) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a ${positive ? "positive" : "non-negative"} number.`);
+    throw invalidArgument(field, `a ${positive ? "positive" : "non-negative"} number`);
   }
   return value as number;
 }
@@ -72,9 +72,7 @@ export function checkNumberOption(value: unknown, field: string, fallback: numbe
 /** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
 export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   if (options === undefined) return DEFAULT_RETRY_OPTIONS;
-  if (options === null || typeof options !== "object") {
-    throw new InvalidArgumentError("invalid_argument", `"retryOptions" must be an object.`);
-  }
+  if (options === null || typeof options !== "object") throw invalidArgument("retryOptions", "an object");
   const resolved: Record<string, number> = {};
   for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
     resolved[field] = checkNumberOption((options as Record<string, unknown>)[field], `retryOptions.${field}`, fallback, false);

@@ -6,6 +6,11 @@ import { InvalidArgumentError, readEnv } from "@id/core";
 
 const CLIENT_ID = /^[^\s\u0000-\u001f\u007f]{1,256}$/;
 
+/** A `TypeError` saying what `field` must be: `"field" must be <what>.` Code `invalid_argument` unless given. */
+export function invalidArgument(field: string, what: string, code = "invalid_argument"): InvalidArgumentError {
+  return new InvalidArgumentError(code, `"${field}" must be ${what}.`);
+}
+
 /** ` (got null)`, ` (got number)`, … for a value that is not a string; never the value itself. */
 function got(value: unknown): string {
   return typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`;
