@@ -120,8 +120,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         status = res.status;
         response = { status, headers: res.headers, body: await readBody(res, maxResponseBytes, what) };
       } catch (error) {
-        if (signal?.aborted) throw abortReason(signal);
-        // An oversize body, or a refusal by a custom fetch (a pinned certificate), is final.
+        if (signal?.aborted) continue; // the loop's first line throws the signal's reason
+        // An oversize body, or a refusal by a custom fetch (managed identity's pinned certificate), is final.
         if (error instanceof InvalidArgumentError || AuthenticationError.isInstance(error)) throw error;
         const code = (error as { cause?: { code?: unknown } }).cause?.code;
         refused = code === "ECONNREFUSED";
@@ -157,18 +157,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
 /** Reads the whole body as text, refusing (and cancelling) it as soon as it passes `maxBytes`. */
 async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
-  const reader = response.body?.getReader();
   const decoder = new TextDecoder();
   let text = "";
   let total = 0;
-  for (let chunk; reader && !(chunk = await reader.read()).done; ) {
-    total += chunk.value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
+  // Leaving the loop (the throw) cancels the stream. The DOM lib types lack ReadableStream's async iterator.
+  for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+    if ((total += chunk.byteLength) > maxBytes) {
       const description = `the response body (status ${response.status}) is larger than ${maxBytes} bytes.`;
       throw new AuthenticationError(response.status, { error: "response_too_large", errorDescription: description }, { message: what + description });
     }
-    text += decoder.decode(chunk.value, { stream: true });
+    text += decoder.decode(chunk, { stream: true });
   }
   return text + decoder.decode();
 }

@@ -38,12 +38,11 @@ export function isRetryableStatus(status: number): boolean {
  */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
   for (const name of ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"]) {
-    const value = headers.get(name);
-    if (value === null) continue;
-    const seconds = name === "retry-after";
-    if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * (seconds ? 1000 : 1));
-    const date = Date.parse(value);
-    if (seconds && date) return Math.max(0, date - now);
+    const value = headers.get(name) ?? "";
+    const scale = name === "retry-after" ? 1000 : 1;
+    // A number (of milliseconds, or of seconds for Retry-After), or Retry-After's HTTP date; NaN for anything else.
+    const ms = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) * scale : scale > 1 ? Date.parse(value) - now : Number.NaN;
+    if (!Number.isNaN(ms)) return Math.max(0, Math.ceil(ms));
   }
   return undefined;
 }
@@ -54,7 +53,7 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
  */
 export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, random: () => number = Math.random): number {
   const ceiling = Math.min(options.maxRetryDelayInMs, options.retryDelayInMs * 2 ** retry);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return Math.round((ceiling * (1 + random())) / 2);
 }
 
 /**
