@@ -61,7 +61,7 @@ export interface ResolveAuthorityOptions {
 
 /** Whether `hostname` (as in `URL#hostname`) is a loopback address or `localhost`. */
 export function isLoopbackHostname(hostname: string): boolean {
-  return /^(\[::1\]|::1|(.+\.)?localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.test(hostname);
+  return /^(\[::1\]|::1|(.+\.)?localhost|127(\.\d{1,3}){3})$/i.test(hostname);
 }
 
 /**
@@ -73,11 +73,12 @@ export function normalizeAuthorityHost(value: unknown, field = "authorityHost"):
   const text = typeof value === "string" ? value.trim() : "";
   let url: URL | undefined;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+    url = new URL(text.includes("://") ? text : `https://${text}`);
   } catch {
     // reported below
   }
-  if (!url || (url.protocol === "http:" ? !isLoopbackHostname(url.hostname) : url.protocol !== "https:") || url.username || url.password || url.search || url.hash) {
+  // Credentials, a query or a fragment make the URL longer than its origin and path.
+  if (!url || (url.protocol === "http:" ? !isLoopbackHostname(url.hostname) : url.protocol !== "https:") || url.href !== url.origin + url.pathname) {
     throw new InvalidArgumentError(
       "invalid_authority_host",
       `"${field}" must use https (http only to a loopback host) without credentials, query or fragment, such as "${DEFAULT_AUTHORITY_HOST}".`,
@@ -96,9 +97,10 @@ export function tokenEndpointUrl(authorityHost: string, tenantId: string): strin
  * cloud, `https://<region>.<host>` for another cloud. Loopback hosts are never rewritten (the emulator keeps working).
  */
 export function regionalAuthorityHost(authorityHost: string, region: string): string {
-  const { hostname, host, protocol, origin } = new URL(authorityHost);
-  if (isLoopbackHostname(hostname)) return authorityHost;
-  return `${protocol}//${region.toLowerCase()}.${PUBLIC_CLOUD_HOST.test(hostname) ? "login.microsoft.com" : host}${authorityHost.slice(origin.length)}`;
+  const url = new URL(authorityHost);
+  if (isLoopbackHostname(url.hostname)) return authorityHost;
+  url.host = `${region}.${PUBLIC_CLOUD_HOST.test(url.hostname) ? "login.microsoft.com" : url.host}`; // lower-cased by URL
+  return url.href.replace(/\/$/, ""); // a normalised host has a trailing slash only as its whole path
 }
 
 /**

@@ -63,7 +63,7 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
     const params = new URLSearchParams();
     const fields = { ...form, claims: buildClaims(requestOptions.claims, requestOptions.enableCae) };
     for (const [name, value] of Object.entries(fields)) if (value !== undefined) params.set(name, value);
-    const requestId = globalThis.crypto.randomUUID();
+    const requestId = crypto.randomUUID();
     const started = Date.now();
     const response = await http.send(
       {

@@ -79,7 +79,7 @@ export interface HttpClient {
 /** Default per-attempt timeout, milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default response body cap, bytes. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 const logger = /* @__PURE__ */ getLogger("entra");
 
@@ -111,7 +111,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       signal?.addEventListener("abort", abort);
       try {
         // method, headers and body come from the request (its url too, which fetch ignores in init)
-        const res = await (customFetch ?? (globalThis.fetch as FetchLike))(request.url, {
+        const res = await (customFetch ?? (fetch as FetchLike))(request.url, {
           ...request,
           signal: controller.signal,
           redirect: "manual",

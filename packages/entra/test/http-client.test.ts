@@ -107,7 +107,7 @@ describe("requestToken over loopback HTTP", () => {
     const error = await rejection(client(server.url, { retryOptions: { maxRetryTimeInMs: 5000 } }).requestToken("t", {}));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error.statusCode).toBe(429);
-    expect(error.message).toContain("retry after 3600");
+    expect(error.message).toContain("Retry after 3600");
     expect(server.requests).toHaveLength(1);
   });
 
