@@ -7,6 +7,7 @@
  * and passed in as `envAuthorityHost`) → the public cloud.
  */
 import { InvalidArgumentError, checkTenantId } from "@id/core";
+import { invalidArgument } from "./validate.js";
 
 /** The authority hosts of the Azure clouds (same names and values as `@azure/identity`). */
 export const AzureAuthorityHosts = /* @__PURE__ */ Object.freeze({
@@ -55,8 +56,6 @@ export interface ResolveAuthorityOptions {
   regionalAuthority?: string | undefined;
   /** The region detected by the caller (`REGION_NAME`), used with `AutoDiscoverRegion`. No IMDS call is ever made. */
   detectedRegion?: string | undefined;
-  /** The option name to use in error messages. Default `authorityHost`. */
-  field?: string;
 }
 
 /** Whether `hostname` (as in `URL#hostname`) is a loopback address or `localhost`. */
@@ -84,7 +83,7 @@ export function normalizeAuthorityHost(value: unknown, field = "authorityHost"):
       `"${field}" must use https (http only to a loopback host) without credentials, query or fragment, such as "${DEFAULT_AUTHORITY_HOST}".`,
     );
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  return url.href.replace(/\/+$/, ""); // origin + path, as checked above
 }
 
 /** The token endpoint of `tenantId` under an authority host (already normalised). */
@@ -113,15 +112,12 @@ export function resolveAuthority(options: ResolveAuthorityOptions = {}): Authori
   const host =
     configured === undefined
       ? DEFAULT_AUTHORITY_HOST
-      : normalizeAuthorityHost(configured, authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : (options.field ?? "authorityHost"));
+      : normalizeAuthorityHost(configured, authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : undefined);
   let region = options.regionalAuthority?.trim();
   if (region && AUTO_DISCOVER_REGION.test(region)) region = options.detectedRegion?.trim();
   region &&= region.toLowerCase().replace(/\s+/g, "");
   if (region && !REGION.test(region)) {
-    throw new InvalidArgumentError(
-      "invalid_region",
-      `AZURE_REGIONAL_AUTHORITY_NAME must be an Azure region such as "eastus", or "AutoDiscoverRegion".`,
-    );
+    throw invalidArgument("AZURE_REGIONAL_AUTHORITY_NAME", `an Azure region such as "eastus", or "AutoDiscoverRegion"`, "invalid_region");
   }
   const requestHost = region ? regionalAuthorityHost(host, region) : host;
   return Object.freeze({

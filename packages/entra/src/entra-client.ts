@@ -4,12 +4,11 @@
  * answer to the one parser. Every grant (client credentials, authorization code, refresh token,
  * on-behalf-of, device code) goes through it; the caller only builds the form.
  */
-import { getLogger } from "@id/core";
 import type { AbortSignalLike } from "@id/core";
 import { resolveAuthority } from "./authority.js";
 import type { Authority } from "./authority.js";
 import { buildClaims } from "./claims.js";
-import { createHttpClient } from "./http-client.js";
+import { createHttpClient, logger } from "./http-client.js";
 import type { HttpClientOptions } from "./http-client.js";
 import { parseTokenResponse } from "./token-response.js";
 import type { TokenResult } from "./token-response.js";
@@ -50,19 +49,16 @@ export interface EntraClient {
   requestToken(tenantId: string, form: TokenForm, options?: RequestTokenOptions): Promise<TokenResult>;
 }
 
-const logger = /* @__PURE__ */ getLogger("entra");
-
 /** Creates the token-endpoint client. Options are checked now (a `TypeError` with a code). */
 export function createEntraClient(options: EntraClientOptions = {}): EntraClient {
   const authority = options.authority ?? resolveAuthority();
-  const credentialName = options.credentialName ?? "Entra token request";
+  const credentialName = options.credentialName ?? "Entra";
   const http = createHttpClient(options);
 
   async function requestToken(tenantId: string, form: TokenForm, requestOptions: RequestTokenOptions = {}): Promise<TokenResult> {
     const endpoint = authority.tokenEndpoint(tenantId); // checks the tenant
-    const params = new URLSearchParams();
-    const fields = { ...form, claims: buildClaims(requestOptions.claims, requestOptions.enableCae) };
-    for (const [name, value] of Object.entries(fields)) if (value !== undefined) params.set(name, value);
+    const fields = Object.entries({ ...form, claims: buildClaims(requestOptions.claims, requestOptions.enableCae) });
+    const params = new URLSearchParams(fields.filter((field): field is [string, string] => field[1] !== undefined));
     const requestId = crypto.randomUUID();
     const started = Date.now();
     const response = await http.send(

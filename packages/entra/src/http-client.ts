@@ -81,13 +81,14 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default response body cap, bytes. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
-const logger = /* @__PURE__ */ getLogger("entra");
+/** The package's logger (`[@id/entra]`), shared by the transport and the token client. */
+export const logger = /* @__PURE__ */ getLogger("entra");
 
 /** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const { fetch: customFetch, dispatcher } = options;
   if (customFetch !== undefined && typeof customFetch !== "function") throw invalidArgument("fetch", "a fetch function");
-  if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) throw invalidArgument("dispatcher", "an undici Dispatcher");
+  if (dispatcher !== undefined && Object(dispatcher) !== dispatcher) throw invalidArgument("dispatcher", "an undici Dispatcher"); // not an object
   const timeoutInMs = checkNumberOption(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
   const maxResponseBytes = checkNumberOption(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
   const retryOptions = resolveRetryOptions(options.retryOptions);
@@ -163,7 +164,7 @@ async function readBody(response: Response, maxBytes: number, what: string): Pro
   // Leaving the loop (the throw) cancels the stream. The DOM lib types lack ReadableStream's async iterator.
   for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
     if ((total += chunk.byteLength) > maxBytes) {
-      const description = `the response body (status ${response.status}) is larger than ${maxBytes} bytes.`;
+      const description = `the response body is larger than ${maxBytes} bytes.`; // the status is the error's statusCode
       throw new AuthenticationError(response.status, { error: "response_too_large", errorDescription: description }, { message: what + description });
     }
     text += decoder.decode(chunk, { stream: true });

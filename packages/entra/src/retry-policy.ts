@@ -41,7 +41,7 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
     const value = headers.get(name) ?? "";
     const scale = name === "retry-after" ? 1000 : 1;
     // A number (of milliseconds, or of seconds for Retry-After), or Retry-After's HTTP date; NaN for anything else.
-    const ms = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) * scale : scale > 1 ? Date.parse(value) - now : Number.NaN;
+    const ms = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) * scale : scale > 1 ? Date.parse(value) - now : NaN;
     if (!Number.isNaN(ms)) return Math.max(0, Math.ceil(ms));
   }
   return undefined;

@@ -24,7 +24,7 @@ export function checkClientId(value: unknown, field = "clientId", credentialName
   if (typeof value === "string" && CLIENT_ID.test(value)) return value;
   throw new InvalidArgumentError(
     "invalid_client_id",
-    `${credentialName ? `${credentialName}: ` : ""}"${field}" must be the application (client) id of the app registration, a GUID${got(value)}.`,
+    `${credentialName ? `${credentialName}: ` : ""}"${field}" must be the application (client) id, a GUID${got(value)}.`,
   );
 }
 
