@@ -65,12 +65,8 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
       {
         method: "POST",
         url: `${endpoint}?client-request-id=${requestId}`,
-        headers: {
-          "content-type": "application/x-www-form-urlencoded;charset=utf-8",
-          accept: "application/json",
-          "x-ms-client-request-id": requestId,
-        },
-        body: `${params}`,
+        headers: { accept: "application/json", "x-ms-client-request-id": requestId },
+        body: params, // fetch sends it as application/x-www-form-urlencoded;charset=UTF-8
       },
       // abortSignal, timeoutInMs and idempotent pass through as they are
       { ...requestOptions, description: `${credentialName} token request` },

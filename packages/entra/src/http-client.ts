@@ -43,7 +43,8 @@ export interface HttpRequest {
   method: "GET" | "POST";
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A string, or a form (`fetch` sets its content type). */
+  body?: string | URLSearchParams;
 }
 
 /** One response, with its whole body read as text. */
