@@ -120,7 +120,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           dispatcher,
         });
         status = res.status;
-        response = { status, headers: res.headers, body: await readBody(res, maxResponseBytes, what) };
+        // The whole body, refused as soon as it passes the cap (leaving the loop cancels the stream). The DOM
+        // lib types lack ReadableStream's async iterator.
+        const decoder = new TextDecoder();
+        let body = "";
+        let size = 0;
+        for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+          if ((size += chunk.byteLength) > maxResponseBytes) {
+            const description = `the response body is larger than ${maxResponseBytes} bytes.`; // the status is the error's statusCode
+            throw new AuthenticationError(status, { error: "response_too_large", errorDescription: description }, { message: what + description });
+          }
+          body += decoder.decode(chunk, { stream: true });
+        }
+        response = { status, headers: res.headers, body: body + decoder.decode() };
       } catch (error) {
         if (signal?.aborted) continue; // the loop's first line throws the signal's reason
         // An oversize body, or a refusal by a custom fetch (managed identity's pinned certificate), is final.
@@ -155,22 +167,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   }
 
   return { send };
-}
-
-/** Reads the whole body as text, refusing (and cancelling) it as soon as it passes `maxBytes`. */
-async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  let total = 0;
-  // Leaving the loop (the throw) cancels the stream. The DOM lib types lack ReadableStream's async iterator.
-  for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
-    if ((total += chunk.byteLength) > maxBytes) {
-      const description = `the response body is larger than ${maxBytes} bytes.`; // the status is the error's statusCode
-      throw new AuthenticationError(response.status, { error: "response_too_large", errorDescription: description }, { message: what + description });
-    }
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
 }
 
 function abortReason(signal: AbortSignalLike): unknown {

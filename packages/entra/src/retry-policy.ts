@@ -71,7 +71,7 @@ export function checkNumberOption(value: unknown, field: string, fallback: numbe
 /** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
 export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   if (options === undefined) return DEFAULT_RETRY_OPTIONS;
-  if (options === null || typeof options !== "object") throw invalidArgument("retryOptions", "an object");
+  if (Object(options) !== options) throw invalidArgument("retryOptions", "an object"); // null or a primitive
   const resolved: Record<string, number> = {};
   for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
     resolved[field] = checkNumberOption((options as Record<string, unknown>)[field], `retryOptions.${field}`, fallback, false);
