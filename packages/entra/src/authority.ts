@@ -7,6 +7,7 @@
  * and passed in as `envAuthorityHost`) → the public cloud.
  */
 import { InvalidArgumentError, checkTenantId } from "@id/core";
+import { invalidArgument } from "./validate.js";
 
 /** The authority hosts of the Azure clouds (same names and values as `@azure/identity`). */
 export const AzureAuthorityHosts = /* @__PURE__ */ Object.freeze({
@@ -55,13 +56,11 @@ export interface ResolveAuthorityOptions {
   regionalAuthority?: string | undefined;
   /** The region detected by the caller (`REGION_NAME`), used with `AutoDiscoverRegion`. No IMDS call is ever made. */
   detectedRegion?: string | undefined;
-  /** The option name to use in error messages. Default `authorityHost`. */
-  field?: string;
 }
 
 /** Whether `hostname` (as in `URL#hostname`) is a loopback address or `localhost`. */
 export function isLoopbackHostname(hostname: string): boolean {
-  return /^(\[::1\]|::1|(.+\.)?localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.test(hostname);
+  return /^(\[::1\]|::1|(.+\.)?localhost|127(\.\d{1,3}){3})$/i.test(hostname);
 }
 
 /**
@@ -73,17 +72,18 @@ export function normalizeAuthorityHost(value: unknown, field = "authorityHost"):
   const text = typeof value === "string" ? value.trim() : "";
   let url: URL | undefined;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+    url = new URL(text.includes("://") ? text : `https://${text}`);
   } catch {
     // reported below
   }
-  if (!url || (url.protocol === "http:" ? !isLoopbackHostname(url.hostname) : url.protocol !== "https:") || url.username || url.password || url.search || url.hash) {
+  // Credentials, a query or a fragment make the URL longer than its origin and path.
+  if (!url || (url.protocol === "http:" ? !isLoopbackHostname(url.hostname) : url.protocol !== "https:") || url.href !== url.origin + url.pathname) {
     throw new InvalidArgumentError(
       "invalid_authority_host",
       `"${field}" must use https (http only to a loopback host) without credentials, query or fragment, such as "${DEFAULT_AUTHORITY_HOST}".`,
     );
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  return url.href.replace(/\/+$/, ""); // origin + path, as checked above
 }
 
 /** The token endpoint of `tenantId` under an authority host (already normalised). */
@@ -96,9 +96,10 @@ export function tokenEndpointUrl(authorityHost: string, tenantId: string): strin
  * cloud, `https://<region>.<host>` for another cloud. Loopback hosts are never rewritten (the emulator keeps working).
  */
 export function regionalAuthorityHost(authorityHost: string, region: string): string {
-  const { hostname, host, protocol, origin } = new URL(authorityHost);
-  if (isLoopbackHostname(hostname)) return authorityHost;
-  return `${protocol}//${region.toLowerCase()}.${PUBLIC_CLOUD_HOST.test(hostname) ? "login.microsoft.com" : host}${authorityHost.slice(origin.length)}`;
+  const url = new URL(authorityHost);
+  if (isLoopbackHostname(url.hostname)) return authorityHost;
+  url.host = `${region}.${PUBLIC_CLOUD_HOST.test(url.hostname) ? "login.microsoft.com" : url.host}`; // lower-cased by URL
+  return url.href.replace(/\/$/, ""); // a normalised host has a trailing slash only as its whole path
 }
 
 /**
@@ -111,15 +112,12 @@ export function resolveAuthority(options: ResolveAuthorityOptions = {}): Authori
   const host =
     configured === undefined
       ? DEFAULT_AUTHORITY_HOST
-      : normalizeAuthorityHost(configured, authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : (options.field ?? "authorityHost"));
+      : normalizeAuthorityHost(configured, authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : undefined);
   let region = options.regionalAuthority?.trim();
   if (region && AUTO_DISCOVER_REGION.test(region)) region = options.detectedRegion?.trim();
   region &&= region.toLowerCase().replace(/\s+/g, "");
   if (region && !REGION.test(region)) {
-    throw new InvalidArgumentError(
-      "invalid_region",
-      `AZURE_REGIONAL_AUTHORITY_NAME must be an Azure region such as "eastus", or "AutoDiscoverRegion".`,
-    );
+    throw invalidArgument("AZURE_REGIONAL_AUTHORITY_NAME", `an Azure region such as "eastus", or "AutoDiscoverRegion"`, "invalid_region");
   }
   const requestHost = region ? regionalAuthorityHost(host, region) : host;
   return Object.freeze({

@@ -3,30 +3,27 @@
  * capability when Continuous Access Evaluation is enabled
  * (`{"access_token":{"xms_cc":{"values":["cp1"]}}}`), as MSAL does.
  */
-import { InvalidArgumentError } from "@id/core";
+import { isJsonObject } from "./token-response.js";
+import { invalidArgument } from "./validate.js";
 
 /** The client capability that declares "this client can handle claims challenges" (CAE). */
 export const CAE_CLIENT_CAPABILITY = "cp1";
 
 type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /**
  * Parses a claims challenge: a JSON object (as decoded from a `WWW-Authenticate` header by the caller,
  * the way the Azure SDK's bearer-token policy passes it). Throws a `TypeError` (code `invalid_claims`)
  * for anything else.
  */
-export function parseClaims(claims: string): JsonObject {
+export function parseClaims(claims: unknown): JsonObject {
   try {
-    const parsed: unknown = JSON.parse(claims);
-    if (isObject(parsed)) return parsed;
+    const parsed: unknown = typeof claims === "string" && JSON.parse(claims);
+    if (isJsonObject(parsed)) return parsed;
   } catch {
     // reported below
   }
-  throw new InvalidArgumentError("invalid_claims", `"claims" must be a JSON object (decode a base64 WWW-Authenticate challenge first).`);
+  throw invalidArgument("claims", "a JSON object string (decode a base64 WWW-Authenticate challenge first)", "invalid_claims");
 }
 
 /**
@@ -34,13 +31,13 @@ export function parseClaims(claims: string): JsonObject {
  * `access_token.xms_cc.values` when `enableCae` is set. `undefined` when there is nothing to send.
  */
 export function buildClaims(claims: string | undefined, enableCae: boolean | undefined): string | undefined {
-  if (claims !== undefined && typeof claims !== "string") throw new InvalidArgumentError("invalid_claims", `"claims" must be a string.`);
-  const hasClaims = !!claims?.trim();
+  // undefined, "" and blank mean no challenge; anything else must parse (a non-string is refused there)
+  const hasClaims = claims !== undefined && (typeof claims !== "string" || claims.trim() !== "");
   if (!hasClaims && !enableCae) return undefined;
-  const merged = hasClaims ? parseClaims(claims as string) : {};
+  const merged = hasClaims ? parseClaims(claims) : {};
   if (enableCae) {
-    const accessToken = isObject(merged["access_token"]) ? merged["access_token"] : (merged["access_token"] = {});
-    const xmsCc = isObject(accessToken["xms_cc"]) ? accessToken["xms_cc"] : (accessToken["xms_cc"] = {});
+    const accessToken = isJsonObject(merged["access_token"]) ? merged["access_token"] : (merged["access_token"] = {});
+    const xmsCc = isJsonObject(accessToken["xms_cc"]) ? accessToken["xms_cc"] : (accessToken["xms_cc"] = {});
     const values: unknown[] = Array.isArray(xmsCc["values"]) ? xmsCc["values"] : [];
     if (!values.some((v) => String(v).toLowerCase() === CAE_CLIENT_CAPABILITY)) xmsCc["values"] = [...values, CAE_CLIENT_CAPABILITY];
   }

@@ -4,13 +4,12 @@
  * answer to the one parser. Every grant (client credentials, authorization code, refresh token,
  * on-behalf-of, device code) goes through it; the caller only builds the form.
  */
-import { getLogger } from "@id/core";
 import type { AbortSignalLike } from "@id/core";
 import { resolveAuthority } from "./authority.js";
 import type { Authority } from "./authority.js";
 import { buildClaims } from "./claims.js";
-import { createHttpClient } from "./http-client.js";
-import type { HttpClient, HttpClientOptions } from "./http-client.js";
+import { createHttpClient, logger } from "./http-client.js";
+import type { HttpClientOptions } from "./http-client.js";
 import { parseTokenResponse } from "./token-response.js";
 import type { TokenResult } from "./token-response.js";
 
@@ -27,7 +26,7 @@ export interface RequestTokenOptions {
   abortSignal?: AbortSignalLike | undefined;
   /** Per-request timeout, milliseconds (`GetTokenOptions.requestOptions.timeout`). */
   timeoutInMs?: number | undefined;
-  /** A claims challenge (JSON, or base64 JSON) to send as `claims`. */
+  /** A claims challenge (a JSON object; decode a base64 `WWW-Authenticate` challenge first) to send as `claims`. */
   claims?: string | undefined;
   /** Adds the `cp1` client capability to `claims` (Continuous Access Evaluation). */
   enableCae?: boolean | undefined;
@@ -35,14 +34,11 @@ export interface RequestTokenOptions {
   idempotent?: boolean | undefined;
 }
 
-/** The form of a token request: field → value; `undefined` values are left out. */
+/** The form of a token request: field → value; `undefined` values are left out. `claims` comes from the options. */
 export type TokenForm = Record<string, string | undefined>;
 
 export interface EntraClient {
   readonly authority: Authority;
-  /** The transport, for requests that are not token requests. */
-  readonly http: HttpClient;
-  readonly credentialName: string;
   /** The token endpoint of a tenant. */
   tokenEndpoint(tenantId: string): string;
   /**
@@ -53,44 +49,32 @@ export interface EntraClient {
   requestToken(tenantId: string, form: TokenForm, options?: RequestTokenOptions): Promise<TokenResult>;
 }
 
-const logger = /* @__PURE__ */ getLogger("entra");
-
 /** Creates the token-endpoint client. Options are checked now (a `TypeError` with a code). */
 export function createEntraClient(options: EntraClientOptions = {}): EntraClient {
   const authority = options.authority ?? resolveAuthority();
-  const credentialName = options.credentialName ?? "Entra token request";
+  const credentialName = options.credentialName ?? "Entra";
   const http = createHttpClient(options);
 
   async function requestToken(tenantId: string, form: TokenForm, requestOptions: RequestTokenOptions = {}): Promise<TokenResult> {
     const endpoint = authority.tokenEndpoint(tenantId); // checks the tenant
-    const claims = buildClaims(requestOptions.claims, requestOptions.enableCae);
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(form)) if (value !== undefined) params.set(name, value);
-    if (claims !== undefined) params.set("claims", claims);
-    const requestId = globalThis.crypto.randomUUID();
+    const fields = Object.entries({ ...form, claims: buildClaims(requestOptions.claims, requestOptions.enableCae) });
+    const params = new URLSearchParams(fields.filter((field): field is [string, string] => field[1] !== undefined));
+    const requestId = crypto.randomUUID();
     const started = Date.now();
     const response = await http.send(
       {
         method: "POST",
         url: `${endpoint}?client-request-id=${requestId}`,
-        headers: {
-          "content-type": "application/x-www-form-urlencoded;charset=utf-8",
-          accept: "application/json",
-          "x-ms-client-request-id": requestId,
-        },
-        body: params.toString(),
+        headers: { accept: "application/json", "x-ms-client-request-id": requestId },
+        body: params, // fetch sends it as application/x-www-form-urlencoded;charset=UTF-8
       },
-      {
-        abortSignal: requestOptions.abortSignal,
-        timeoutInMs: requestOptions.timeoutInMs,
-        idempotent: requestOptions.idempotent,
-        description: `${credentialName} token request`,
-      },
+      // abortSignal, timeoutInMs and idempotent pass through as they are
+      { ...requestOptions, description: `${credentialName} token request` },
     );
     const result = parseTokenResponse(response, started, credentialName);
     logger.info(`${credentialName}: token acquired from ${endpoint} (request id ${requestId}).`);
     return result;
   }
 
-  return { authority, http, credentialName, tokenEndpoint: (tenantId: string) => authority.tokenEndpoint(tenantId), requestToken };
+  return { authority, tokenEndpoint: authority.tokenEndpoint, requestToken };
 }

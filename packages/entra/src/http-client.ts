@@ -9,9 +9,10 @@
  * with status 0), an oversize body, or a bad argument.
  */
 import { AuthenticationError, InvalidArgumentError, getLogger } from "@id/core";
+import { invalidArgument } from "./validate.js";
 import type { AbortSignalLike } from "@id/core";
 import { backoffDelayMs, checkNumberOption, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
-import type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
+import type { RetryOptions } from "./retry-policy.js";
 
 /** The `fetch` signature the transport calls. `init.dispatcher` is the `dispatcher` option (undefined when none). */
 export type FetchLike = (url: string, init: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
@@ -42,7 +43,8 @@ export interface HttpRequest {
   method: "GET" | "POST";
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A string, or a form (`fetch` sets its content type). */
+  body?: string | URLSearchParams;
 }
 
 /** One response, with its whole body read as text. */
@@ -71,10 +73,6 @@ export interface SendOptions {
 }
 
 export interface HttpClient {
-  /** The resolved options (defaults filled in). */
-  readonly timeoutInMs: number;
-  readonly retryOptions: ResolvedRetryOptions;
-  readonly maxResponseBytes: number;
   /** Sends `request`, retrying as configured; resolves with the final response. */
   send(request: HttpRequest, options?: SendOptions): Promise<HttpResponse>;
 }
@@ -82,19 +80,16 @@ export interface HttpClient {
 /** Default per-attempt timeout, milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default response body cap, bytes. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
-const logger = /* @__PURE__ */ getLogger("entra");
+/** The package's logger (`[@id/entra]`), shared by the transport and the token client. */
+export const logger = /* @__PURE__ */ getLogger("entra");
 
 /** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const { fetch: customFetch, dispatcher } = options;
-  if (customFetch !== undefined && typeof customFetch !== "function") {
-    throw new InvalidArgumentError("invalid_argument", `"fetch" must be a fetch function.`);
-  }
-  if (dispatcher !== undefined && (dispatcher === null || typeof dispatcher !== "object")) {
-    throw new InvalidArgumentError("invalid_argument", `"dispatcher" must be an undici Dispatcher.`);
-  }
+  if (customFetch !== undefined && typeof customFetch !== "function") throw invalidArgument("fetch", "a fetch function");
+  if (dispatcher !== undefined && Object(dispatcher) !== dispatcher) throw invalidArgument("dispatcher", "an undici Dispatcher"); // not an object
   const timeoutInMs = checkNumberOption(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
   const maxResponseBytes = checkNumberOption(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
   const retryOptions = resolveRetryOptions(options.retryOptions);
@@ -113,24 +108,34 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       let refused = false;
       let status = 0;
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeout);
-      const onAbort = (): void => controller.abort();
-      signal?.addEventListener("abort", onAbort);
+      const abort = (): void => controller.abort();
+      const timer = setTimeout(abort, timeout);
+      signal?.addEventListener("abort", abort);
       try {
-        const { method, headers, body } = request;
-        const res = await (customFetch ?? (globalThis.fetch as FetchLike))(request.url, {
-          method,
-          headers,
-          body,
+        // method, headers and body come from the request (its url too, which fetch ignores in init)
+        const res = await (customFetch ?? (fetch as FetchLike))(request.url, {
+          ...request,
           signal: controller.signal,
           redirect: "manual",
           dispatcher,
         });
         status = res.status;
-        response = { status, headers: res.headers, body: await readBody(res, maxResponseBytes, what) };
+        // The whole body, refused as soon as it passes the cap (leaving the loop cancels the stream). The DOM
+        // lib types lack ReadableStream's async iterator.
+        const decoder = new TextDecoder();
+        let body = "";
+        let size = 0;
+        for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+          if ((size += chunk.byteLength) > maxResponseBytes) {
+            const description = `the response body is larger than ${maxResponseBytes} bytes.`; // the status is the error's statusCode
+            throw new AuthenticationError(status, { error: "response_too_large", errorDescription: description }, { message: what + description });
+          }
+          body += decoder.decode(chunk, { stream: true });
+        }
+        response = { status, headers: res.headers, body: body + decoder.decode() };
       } catch (error) {
-        if (signal?.aborted) throw abortReason(signal);
-        // An oversize body, or a refusal by a custom fetch (a pinned certificate), is final.
+        if (signal?.aborted) continue; // the loop's first line throws the signal's reason
+        // An oversize body, or a refusal by a custom fetch (managed identity's pinned certificate), is final.
         if (error instanceof InvalidArgumentError || AuthenticationError.isInstance(error)) throw error;
         const code = (error as { cause?: { code?: unknown } }).cause?.code;
         refused = code === "ECONNREFUSED";
@@ -139,11 +144,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           : status
             ? ["response_truncated", "the connection closed before the whole response arrived"]
             : ["network_error", `could not reach the endpoint (${typeof code === "string" ? code : (error as Error).message}); check the network, proxy and authority host`];
-        const description = `${detail}${retry ? ` (after ${retry} ${retry === 1 ? "retry" : "retries"})` : ""}.`;
+        const description = `${detail}${retry ? ` (${retry + 1} attempts)` : ""}.`;
         failure = new AuthenticationError(0, { error: kind, errorDescription: description }, { message: what + description, cause: error });
       } finally {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        signal?.removeEventListener("abort", abort);
       }
       if (retry < maxRetries && (response ? retryable(status) && (idempotent || status === 429) : idempotent || refused)) {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
@@ -161,25 +166,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
   }
 
-  return { timeoutInMs, retryOptions, maxResponseBytes, send };
-}
-
-/** Reads the whole body as text, refusing (and cancelling) it as soon as it passes `maxBytes`. */
-async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
-  const reader = response.body?.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let total = 0;
-  for (let chunk; reader && !(chunk = await reader.read()).done; ) {
-    total += chunk.value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      const description = `the response body (status ${response.status}) is larger than ${maxBytes} bytes.`;
-      throw new AuthenticationError(response.status, { error: "response_too_large", errorDescription: description }, { message: what + description });
-    }
-    text += decoder.decode(chunk.value, { stream: true });
-  }
-  return text + decoder.decode();
+  return { send };
 }
 
 function abortReason(signal: AbortSignalLike): unknown {

@@ -3,7 +3,7 @@
  * `Retry-After` / `retry-after-ms` / `x-ms-retry-after-ms`, else exponential backoff with jitter), and the
  * checked retry options.
  */
-import { InvalidArgumentError } from "@id/core";
+import { invalidArgument } from "./validate.js";
 
 /** How requests are retried. Field names as in `@azure/identity`'s `retryOptions`. */
 export interface RetryOptions {
@@ -38,12 +38,11 @@ export function isRetryableStatus(status: number): boolean {
  */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
   for (const name of ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"]) {
-    const value = headers.get(name);
-    if (value === null) continue;
-    const seconds = name === "retry-after";
-    if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * (seconds ? 1000 : 1));
-    const date = Date.parse(value);
-    if (seconds && date) return Math.max(0, date - now);
+    const value = headers.get(name) ?? "";
+    const scale = name === "retry-after" ? 1000 : 1;
+    // A number (of milliseconds, or of seconds for Retry-After), or Retry-After's HTTP date; NaN for anything else.
+    const ms = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) * scale : scale > 1 ? Date.parse(value) - now : NaN;
+    if (!Number.isNaN(ms)) return Math.max(0, Math.ceil(ms));
   }
   return undefined;
 }
@@ -54,7 +53,7 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
  */
 export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, random: () => number = Math.random): number {
   const ceiling = Math.min(options.maxRetryDelayInMs, options.retryDelayInMs * 2 ** retry);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return Math.round((ceiling * (1 + random())) / 2);
 }
 
 /**
@@ -64,7 +63,7 @@ export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, ran
 export function checkNumberOption(value: unknown, field: string, fallback: number, positive = true): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || (value as number) < 0 || (positive && value === 0)) {
-    throw new InvalidArgumentError("invalid_argument", `"${field}" must be a ${positive ? "positive" : "non-negative"} number.`);
+    throw invalidArgument(field, `a ${positive ? "positive" : "non-negative"} number`);
   }
   return value as number;
 }
@@ -72,9 +71,7 @@ export function checkNumberOption(value: unknown, field: string, fallback: numbe
 /** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
 export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   if (options === undefined) return DEFAULT_RETRY_OPTIONS;
-  if (options === null || typeof options !== "object") {
-    throw new InvalidArgumentError("invalid_argument", `"retryOptions" must be an object.`);
-  }
+  if (Object(options) !== options) throw invalidArgument("retryOptions", "an object"); // null or a primitive
   const resolved: Record<string, number> = {};
   for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
     resolved[field] = checkNumberOption((options as Record<string, unknown>)[field], `retryOptions.${field}`, fallback, false);

@@ -5,7 +5,7 @@
  * `AuthenticationError` too. The raw body is kept on the error, non-enumerable.
  */
 import { AuthenticationError, redact, toAccessToken } from "@id/core";
-import type { AccessToken, ErrorResponse } from "@id/core";
+import type { AccessToken } from "@id/core";
 import type { HttpResponse } from "./http-client.js";
 
 /** A successful token response: the checked token and the whole JSON body (for `refresh_token`, `id_token`, …). */
@@ -21,19 +21,25 @@ type Json = Record<string, unknown>;
  * Parses a body that must be a JSON object. Returns `undefined` for an empty body; throws nothing.
  * `{ ok: false }` when the body is not a JSON object.
  */
-export function parseJsonObject(body: string): { ok: true; value: Json | undefined } | { ok: false; reason: string } {
-  if (body.trim() === "") return { ok: true, value: undefined };
+export function parseJsonObject(body: string): { ok: true; value?: Json } | { ok: false; reason: string } {
+  if (!body.trim()) return { ok: true };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     return { ok: false, reason: /^\s*[[{]/.test(body) ? "is not valid JSON (it looks truncated)" : "is not JSON" };
   }
-  return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? { ok: true, value: parsed as Json } : { ok: false, reason: "is JSON but not an object" };
+  return isJsonObject(parsed) ? { ok: true, value: parsed } : { ok: false, reason: "is JSON but not an object" };
 }
 
+/** Whether a parsed JSON value is an object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Json {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A non-empty string field, else `undefined`. */
 function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
+  return typeof value === "string" && value ? value : undefined;
 }
 
 /** The `error` of a response that has none. */
@@ -44,7 +50,7 @@ const FALLBACK_ERRORS: Record<number, string> = { 400: "invalid_request", 401: "
  * JSON object (`invalid_token_response`). `who` names the caller in the message (e.g.
  * `ClientSecretCredential`). The message holds Entra's first description line (redacted), never the body.
  */
-export function errorFromResponse(response: HttpResponse, who = "Token request"): AuthenticationError {
+export function errorFromResponse(response: HttpResponse, who: string): AuthenticationError {
   const { status, body, headers } = response;
   const parsed = parseJsonObject(body);
   const json: Json = (parsed.ok && parsed.value) || {};
@@ -69,19 +75,22 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
   }
   if (status === 429 || status >= 500) {
     const retryAfter = headers.get("retry-after");
-    message += retryAfter ? ` The service asked to retry after ${retryAfter}.` : " Try again later.";
+    message += retryAfter ? ` Retry after ${retryAfter}.` : " Try again later.";
   }
-  const details: ErrorResponse = {
-    error,
-    errorDescription,
-    errorCodes: codes,
-    correlationId,
-    traceId: str(json["trace_id"]),
-    suberror: str(json["suberror"]),
-    claims: str(json["claims"]),
-    timestamp: Date.parse(String(json["timestamp"]).replace(" ", "T")) || undefined,
-  };
-  return new AuthenticationError(status, details, { rawBody: body, message: `${who}: ${message}` });
+  return new AuthenticationError(
+    status,
+    {
+      error,
+      errorDescription,
+      errorCodes: codes,
+      correlationId,
+      traceId: str(json["trace_id"]),
+      suberror: str(json["suberror"]),
+      claims: str(json["claims"]),
+      timestamp: Date.parse(String(json["timestamp"]).replace(" ", "T")) || undefined,
+    },
+    { rawBody: body, message: `${who}: ${message}` },
+  );
 }
 
 /**
@@ -89,7 +98,7 @@ export function errorFromResponse(response: HttpResponse, who = "Token request")
  * field checked by core's `toAccessToken`); anything else → `AuthenticationError`. `requestStartMs` is
  * when the request was sent (expiry counts from it).
  */
-export function parseTokenResponse(response: HttpResponse, requestStartMs: number, who = "Token request"): TokenResult {
+export function parseTokenResponse(response: HttpResponse, requestStartMs: number, who: string): TokenResult {
   const { status, body } = response;
   const parsed = parseJsonObject(body);
   const json = parsed.ok && parsed.value;

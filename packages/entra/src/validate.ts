@@ -6,6 +6,11 @@ import { InvalidArgumentError, readEnv } from "@id/core";
 
 const CLIENT_ID = /^[^\s\u0000-\u001f\u007f]{1,256}$/;
 
+/** A `TypeError` saying what `field` must be: `"field" must be <what>.` Code `invalid_argument` unless given. */
+export function invalidArgument(field: string, what: string, code = "invalid_argument"): InvalidArgumentError {
+  return new InvalidArgumentError(code, `"${field}" must be ${what}.`);
+}
+
 /** ` (got null)`, ` (got number)`, … for a value that is not a string; never the value itself. */
 function got(value: unknown): string {
   return typeof value === "string" ? "" : ` (got ${value === null ? "null" : typeof value})`;
@@ -19,7 +24,7 @@ export function checkClientId(value: unknown, field = "clientId", credentialName
   if (typeof value === "string" && CLIENT_ID.test(value)) return value;
   throw new InvalidArgumentError(
     "invalid_client_id",
-    `${credentialName ? `${credentialName}: ` : ""}"${field}" must be the application (client) id of the app registration, a GUID${got(value)}.`,
+    `${credentialName ? `${credentialName}: ` : ""}"${field}" must be the application (client) id, a GUID${got(value)}.`,
   );
 }
 
