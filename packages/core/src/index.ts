@@ -15,6 +15,7 @@ export {
   EXPIRY_MARGIN_MS,
   REFRESH_RETRY_DELAY_MS,
   TokenCache,
+  abortReason,
   cacheKey,
   cachePartition,
   configureTokenCache,

@@ -22,7 +22,7 @@ export function checkTenantId(tenantId: unknown, field = "tenantId"): string {
   if (isValidTenantId(tenantId)) return tenantId;
   throw new InvalidArgumentError(
     "invalid_tenant_id",
-    `Invalid "${field}"${typeof tenantId === "string" ? "" : ` (got ${tenantId === null ? "null" : typeof tenantId})`}: a tenant id has only letters, digits, "-" and "." (no "/", "..", spaces); use the directory (tenant) id or a verified domain.`,
+    `Invalid "${field}"${typeof tenantId === "string" ? "" : ` (got ${tenantId === null ? "null" : typeof tenantId})`}: use the directory (tenant) id or a verified domain (letters, digits, "-" and "." only).`,
   );
 }
 

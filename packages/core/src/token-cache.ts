@@ -86,12 +86,11 @@ interface Flight {
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #flights = new Map<string, Flight>();
-  #maxEntries: number;
+  #maxEntries = DEFAULT_MAX_ENTRIES;
   #store: TokenStore | undefined;
 
   constructor(options: TokenCacheOptions = {}) {
-    this.#maxEntries = checkMaxEntries(options.maxEntries ?? DEFAULT_MAX_ENTRIES);
-    this.#store = options.store;
+    this.configure(options);
   }
 
   /** Changes the cap or the second-level store. */
@@ -145,12 +144,6 @@ export class TokenCache {
   peek(key: string): AccessToken | undefined {
     const entry = this.#entries.get(key);
     return entry !== undefined && Date.now() < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? entry.token : undefined;
-  }
-
-  /** Stores a token obtained elsewhere (such as a refresh-token flow's first redemption). */
-  set(key: string, token: AccessToken): void {
-    this.#set(key, token);
-    this.#toStore("set", key, token);
   }
 
   /** Forgets one key (both levels). */
@@ -258,7 +251,8 @@ export class TokenCache {
   }
 }
 
-function abortReason(signal: AbortSignalLike): unknown {
+/** Why `signal` aborted: its reason, or an `AbortError` when it has none. */
+export function abortReason(signal: AbortSignalLike): unknown {
   return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
 }
 

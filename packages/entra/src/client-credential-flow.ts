@@ -112,7 +112,7 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   // Slots kept by tenant, then by scope (CAE in its own maps), for the calls worth remembering — one scope,
   // no claims, no per-call timeout — so a cached token costs two small Map lookups and a read of the slot's
   // entry. Bounded: past SLOT_LIMIT slots it starts again.
-  const slots = [new Map<string, Map<string, Slot>>(), new Map<string, Map<string, Slot>>()] as const;
+  const slots = new Map<string, Map<string, Slot>>(); // by tenant id, "+" + tenant id with CAE
   const SLOT_LIMIT = 1024;
   let slotCount = 0;
 
@@ -128,18 +128,17 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
     const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
     let slot: Slot | undefined;
     if (claims === undefined && timeout === undefined && typeof scope === "string") {
-      const byTenant = slots[cae ? 1 : 0];
-      let byScope = byTenant.get(tenantId);
+      const tenantKey = cae ? `+${tenantId}` : tenantId;
+      let byScope = slots.get(tenantKey);
       slot = byScope?.get(scope);
       if (slot === undefined) {
         slot = slotFor(tenantId, scope, undefined, cae || undefined, undefined);
         if (++slotCount > SLOT_LIMIT) {
-          slots[0].clear();
-          slots[1].clear();
+          slots.clear();
           slotCount = 1;
           byScope = undefined;
         }
-        if (byScope === undefined) byTenant.set(tenantId, (byScope = new Map()));
+        if (byScope === undefined) slots.set(tenantKey, (byScope = new Map()));
         byScope.set(scope, slot);
       }
     } else {
@@ -150,15 +149,9 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
       : cache.getToken(slot, slot.acquire, { claims, abortSignal: o.abortSignal });
   }
 
-  return function getToken(scopes, getTokenOptions) {
-    try {
-      if (typeof credentialHash === "object") {
-        return credentialHash.then(() => lookup(scopes, getTokenOptions));
-      }
-      const result = lookup(scopes, getTokenOptions);
-      return result instanceof Promise ? result : Promise.resolve(result);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  // Async, so a bad argument rejects instead of throwing.
+  return async (scopes, getTokenOptions) => {
+    if (typeof credentialHash === "object") await credentialHash;
+    return lookup(scopes, getTokenOptions);
   };
 }

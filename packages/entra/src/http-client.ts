@@ -8,7 +8,7 @@
  * what is not a response: abort (the signal's reason), network failure or timeout (`AuthenticationError`
  * with status 0), an oversize body, or a bad argument.
  */
-import { AuthenticationError, InvalidArgumentError, getLogger } from "@id/core";
+import { AuthenticationError, InvalidArgumentError, abortReason, getLogger } from "@id/core";
 import { invalidArgument } from "./validate.js";
 import type { AbortSignalLike } from "@id/core";
 import { backoffDelayMs, checkNumberOption, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
@@ -167,10 +167,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   }
 
   return { send };
-}
-
-function abortReason(signal: AbortSignalLike): unknown {
-  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
 }
 
 /** Waits `ms` milliseconds; rejects with the signal's reason as soon as it aborts. */
