@@ -5,9 +5,8 @@
 
 const REDACTED = "[REDACTED]";
 
+// JWTs, JWEs, client secrets and other long tokens are caught by the opaque-run rule below.
 const RULES: ReadonlyArray<readonly [RegExp, string]> = [
-  // JWTs and JWEs: two or more base64url segments starting with a JSON header ("eyJ").
-  [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)*/g, REDACTED],
   // Authorization header values.
   [/\b(Bearer|Basic|PoP|Negotiate)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // key=value and "key": "value" pairs whose key names a secret (any key ending in secret, token, …).
@@ -21,7 +20,7 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/([?&]code=)[^&\s]+/g, `$1${REDACTED}`],
 ];
 
-// Long opaque strings with mixed case and digits (client secrets, keys, base64 blobs). GUIDs are
+// Long opaque strings with mixed case and digits (JWTs, client secrets, keys, base64 blobs). GUIDs are
 // lower-case hex and survive, so tenant and client ids stay readable.
 const OPAQUE = /[A-Za-z0-9._~+/=-]{32,}/g;
 
