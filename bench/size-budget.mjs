@@ -13,20 +13,20 @@ export const BUDGETS = [
     limit: 5 * 1024,
   },
   {
-    // Goal (issue 4): 18 KB. Not met yet; the limit is the measured size rounded up to the next KB.
+    // Goal (issue 4): 18 KB, met (18,410 bytes when set); the budget is the goal itself.
     name: "ClientSecretCredential (@id/client-secret)",
     code: `import { ClientSecretCredential } from "@id/client-secret";
            export const c = new ClientSecretCredential("t", "c", "s");`,
-    limit: 22 * 1024,
+    limit: 18 * 1024,
   },
   {
-    // Goal (issue 5): 20 KB. Not met yet; the limit is the measured size rounded up to the next KB. This is
-    // the one-file bundle, which includes every source: the sources only some hosts need sit behind a
+    // Goal (issue 5): 20 KB. Not met (32.7 KB); the limit is the measured size rounded up to the next KB. This
+    // is the one-file bundle, which includes every source: the sources only some hosts need sit behind a
     // dynamic import of "@id/managed-identity/sources", which a code-splitting bundler puts in its own chunk.
     name: "ManagedIdentityCredential (@id/managed-identity)",
     code: `import { ManagedIdentityCredential } from "@id/managed-identity";
            export const c = new ManagedIdentityCredential();`,
-    limit: 35 * 1024,
+    limit: 33 * 1024,
   },
 ];
 

@@ -8,6 +8,7 @@ export interface EntraRequest {
   method: string;
   url: string;
   tenant: string;
+  headers: Record<string, string | string[] | undefined>;
   form: Record<string, string>;
   status: number;
   time: number;
@@ -63,7 +64,7 @@ export async function startFakeEntra(): Promise<FakeEntra> {
       const url = req.url ?? "";
       const match = /^\/([^/]+)\/oauth2\/v2\.0\/token(\?.*)?$/.exec(url);
       const form = Object.fromEntries(new URLSearchParams(raw));
-      const entry: EntraRequest = { method: req.method ?? "", url, tenant: match?.[1] ?? "", form, status: 0, time: Date.now() };
+      const entry: EntraRequest = { method: req.method ?? "", url, tenant: match?.[1] ?? "", headers: req.headers, form, status: 0, time: Date.now() };
       requests.push(entry);
       const send = (status: number, body: string, headers: Record<string, string> = {}) => {
         entry.status = status;

@@ -47,7 +47,7 @@ export class ClientSecretCredential implements TokenCredential {
       clientSecret,
       "clientSecret",
       "invalid_client_secret",
-      "Pass the secret's value (not its id) from the app registration's Certificates & secrets.",
+      "Pass the secret's Value (not its Secret ID) from Certificates & secrets.",
     );
     const o = checkOptions<ClientSecretCredentialOptions>(options, NAME);
     const authority = resolveAuthority({

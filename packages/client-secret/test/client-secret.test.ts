@@ -44,7 +44,8 @@ describe("ClientSecretCredential", () => {
     expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3500_000);
     const sent = entra.requests.slice(before);
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.url).toMatch(new RegExp(`^/${entra.tenantId}/oauth2/v2\\.0/token\\?client-request-id=`));
+    expect(sent[0]!.url).toBe(`/${entra.tenantId}/oauth2/v2.0/token`);
+    expect(sent[0]!.headers["client-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(sent[0]!.url).not.toContain(entra.clientSecret);
     expect(sent[0]!.form).toMatchObject({ grant_type: "client_credentials", client_id: entra.clientId, scope, client_secret: entra.clientSecret });
   });

@@ -35,7 +35,7 @@ describe("toAccessToken", () => {
     [{ accessToken: "t", expiresIn: -1 }, /"expires_in" must be a non-negative number of seconds; the service sent -1/],
     [{ accessToken: "t", expiresIn: "soon" }, /"expires_in" must be a non-negative number of seconds; the service sent "soon"/],
     [{ accessToken: "t", expiresIn: {} }, /"expires_in" must be a non-negative number.*object/],
-    [{ accessToken: "t" }, /neither "expires_in" nor "expires_on"/],
+    [{ accessToken: "t" }, /no "expires_in" or "expires_on"/],
     [{ accessToken: "t", expiresOn: "not a date" }, /"expires_on" must be seconds since the epoch or a date/],
     [{ accessToken: "t", expiresIn: 3600, refreshIn: 7200 }, /"refresh_in" must be at most the token's lifetime \(3600 s\); the service sent 7200/],
     [{ accessToken: "t", expiresIn: 3600, refreshIn: "x" }, /"refresh_in" must be a non-negative number/],

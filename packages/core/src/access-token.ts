@@ -80,7 +80,7 @@ export function toAccessToken(fields: TokenResponseFields, now = Date.now(), sta
   const expiresIn = seconds(fields.expiresIn, "expires_in", statusCode);
   const expiresOnTimestamp = expiresIn !== undefined ? now + expiresIn * 1000 : seconds(fields.expiresOn, "expires_on", statusCode, true);
   if (expiresOnTimestamp === undefined) {
-    throw invalidTokenResponse(`The token response has neither "expires_in" nor "expires_on".`, statusCode);
+    throw invalidTokenResponse(`The token response has no "expires_in" or "expires_on".`, statusCode);
   }
   const refreshIn = seconds(fields.refreshIn, "refresh_in", statusCode);
   const lifetime = Math.max(0, expiresOnTimestamp - now) / 1000;

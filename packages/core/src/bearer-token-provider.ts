@@ -8,7 +8,7 @@ import { CredentialUnavailableError } from "./errors.js";
 import { normalizeScopes } from "./scopes.js";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.js";
 
-const FALLBACK_REFRESH_MARGIN_MS = 2 * 60 * 1000;
+const FALLBACK_REFRESH_MARGIN_MS = 120_000;
 
 export function getBearerTokenProvider(
   credential: TokenCredential,

@@ -42,7 +42,7 @@ describe("errors", () => {
       { rawBody: raw },
     );
     expect(error.message).toBe("invalid_client (status 401): AADSTS7000215: Invalid client secret provided.");
-    expect(error).toMatchObject({ statusCode: 401, status: 401, error: "invalid_client", errorCodes: [7000215], correlationId: "c", traceId: "t" });
+    expect(error).toMatchObject({ statusCode: 401, error: "invalid_client", errorCodes: [7000215], correlationId: "c", traceId: "t" });
     expect(error.errorResponse.errorCodes).toEqual([7000215]);
     expect(error.rawBody).toBe(raw);
     expect(Object.keys(error)).not.toContain("rawBody");

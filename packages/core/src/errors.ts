@@ -83,14 +83,9 @@ export class AuthenticationError extends Error {
   constructor(statusCode: number, response: ErrorResponse, options?: { cause?: unknown; rawBody?: string; message?: string }) {
     super(options?.message ?? `${response.error} (status ${statusCode})${response.errorDescription ? `: ${firstLine(response.errorDescription)}` : ""}`, options);
     const errorCodes = response.errorCodes ?? [];
-    Object.assign(this, response, { statusCode, errorCodes, errorResponse: { ...response, errorCodes: [...errorCodes] } });
+    Object.assign(this, response, { statusCode, errorCodes, errorResponse: { ...response, errorCodes } });
     Object.defineProperty(this, "rawBody", { value: options?.rawBody }); // non-enumerable
     defineMark(this, authenticationMark);
-  }
-
-  /** Alias of `statusCode`. */
-  get status(): number {
-    return this.statusCode;
   }
 
   static isInstance(value: unknown): value is AuthenticationError {
@@ -149,8 +144,7 @@ export class AuthenticationRequiredError extends Error {
 
 /** A `TypeError` with a stable code, thrown for programmer mistakes (bad arguments). */
 export class InvalidArgumentError extends TypeError {
-  readonly code: string;
-  override readonly name = "TypeError";
+  readonly code: string; // (its name is TypeError's, inherited)
 
   constructor(code: string, message: string) {
     super(message);

@@ -24,8 +24,9 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
 // lower-case hex and survive, so tenant and client ids stay readable.
 const OPAQUE = /[A-Za-z0-9._~+/=-]{32,}/g;
 
-// An opaque run holds upper case, lower case and digits, and is not a URL.
-const MIXED = /^(?!https?:)(?=.*[A-Z])(?=.*[a-z])(?=.*\d)/;
+// An opaque run holds upper case, lower case and digits. (A run never holds ":", so URLs break into
+// runs such as "//management.azure.com/.default", which have no upper case and survive.)
+const MIXED = /^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)/;
 
 /** The string with every secret-shaped part replaced by `[REDACTED]`. */
 export function redact(text: string): string {

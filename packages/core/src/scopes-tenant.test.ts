@@ -96,7 +96,7 @@ describe("tenants", () => {
     const attempt = () => resolveTenantId({ configuredTenantId: "home", requestedTenantId: "other", additionallyAllowedTenants: ["third"] });
     expect(attempt).toThrow(CredentialUnavailableError);
     expect(attempt).toThrow(
-      'Tenant other is not allowed: add it to additionallyAllowedTenants in the credential options, or add "*" for any tenant.',
+      'Tenant other is not allowed: add it, or "*" for any tenant, to the credential\'s additionallyAllowedTenants.',
     );
   });
 

@@ -68,6 +68,6 @@ export function resolveTenantId(request: TenantRequest): string | undefined {
   const allowed = request.additionallyAllowedTenants ?? [];
   if (allowed.includes("*") || allowed.includes(requested)) return requested;
   throw new CredentialUnavailableError(
-    `Tenant ${requested} is not allowed: add it to additionallyAllowedTenants in the credential options, or add "*" for any tenant.`,
+    `Tenant ${requested} is not allowed: add it, or "*" for any tenant, to the credential's additionallyAllowedTenants.`,
   );
 }

@@ -140,12 +140,6 @@ export class TokenCache {
     return this.#request(key, acquire, options?.abortSignal, false);
   }
 
-  /** The cached token for `key` if it is still usable (no request). */
-  peek(key: string): AccessToken | undefined {
-    const entry = this.#entries.get(key);
-    return entry !== undefined && Date.now() < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS ? entry.token : undefined;
-  }
-
   /** Forgets one key (both levels). */
   delete(key: string): void {
     this.#remove(key);
@@ -258,7 +252,7 @@ export function abortReason(signal: AbortSignalLike): unknown {
 
 function checkMaxEntries(value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`"maxEntries" must be a positive integer; got ${String(value)}.`);
+    throw new TypeError(`"maxEntries" must be a positive integer.`);
   }
   return value;
 }

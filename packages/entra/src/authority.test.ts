@@ -54,7 +54,6 @@ describe("resolveAuthority", () => {
   it("uses regional hosts for client credentials", () => {
     const a = resolveAuthority({ regionalAuthority: "EastUS" });
     expect(a.requestHost).toBe("https://eastus.login.microsoft.com");
-    expect(a.region).toBe("eastus");
     expect(a.tokenEndpoint("t1")).toBe("https://eastus.login.microsoft.com/t1/oauth2/v2.0/token");
     expect(resolveAuthority({ authorityHost: AzureAuthorityHosts.AzureGovernment, regionalAuthority: "usgovvirginia" }).requestHost).toBe(
       "https://usgovvirginia.login.microsoftonline.us",

@@ -38,8 +38,6 @@ export interface Authority {
   readonly host: string;
   /** The host token requests actually go to (differs from `host` when a region is used). */
   readonly requestHost: string;
-  /** The region in use, if any. */
-  readonly region: string | undefined;
   /** The token endpoint of a tenant. `tenantId` must already be valid (see `checkTenantId`). */
   tokenEndpoint(tenantId: string): string;
 }
@@ -123,7 +121,6 @@ export function resolveAuthority(options: ResolveAuthorityOptions = {}): Authori
   return Object.freeze({
     host,
     requestHost,
-    region: requestHost === host ? undefined : region,
     tokenEndpoint: (tenantId: string) => tokenEndpointUrl(requestHost, checkTenantId(tenantId)),
   });
 }

@@ -64,8 +64,8 @@ export function createEntraClient(options: EntraClientOptions = {}): EntraClient
     const response = await http.send(
       {
         method: "POST",
-        url: `${endpoint}?client-request-id=${requestId}`,
-        headers: { accept: "application/json", "x-ms-client-request-id": requestId },
+        url: endpoint,
+        headers: { "client-request-id": requestId }, // Entra echoes it, and logs it for support cases
         body: params, // fetch sends it as application/x-www-form-urlencoded;charset=UTF-8
       },
       // abortSignal, timeoutInMs and idempotent pass through as they are

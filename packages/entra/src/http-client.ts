@@ -152,11 +152,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
       if (retry < maxRetries && (response ? retryable(status) && (idempotent || status === 429) : idempotent || refused)) {
         const delay = (response && retryAfterMs(response.headers)) ?? backoffDelayMs(retry, retryOptions);
-        const fits = Date.now() + delay - started <= maxRetryTimeInMs;
-        logger.info(
-          `${what}${response ? `status ${status}.` : failure?.errorDescription} ${fits ? `Retry ${retry + 1} of ${maxRetries}` : "No retry: that wait passes maxRetryTimeInMs"} (${delay} ms).`,
-        );
-        if (fits) {
+        // A wait that would pass maxRetryTimeInMs is not taken: the last answer or failure stands.
+        if (Date.now() + delay - started <= maxRetryTimeInMs) {
+          logger.info(`${what}${response ? `status ${status}.` : failure?.errorDescription} Retry ${retry + 1} of ${maxRetries} in ${delay} ms.`);
           await sleep(delay, signal);
           continue;
         }

@@ -76,6 +76,5 @@ export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
   for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
     resolved[field] = checkNumberOption((options as Record<string, unknown>)[field], `retryOptions.${field}`, fallback, false);
   }
-  resolved["maxRetries"] = Math.floor(resolved["maxRetries"] as number);
   return resolved as unknown as ResolvedRetryOptions;
 }
