@@ -47,7 +47,7 @@ export class ClientSecretCredential implements TokenCredential {
       clientSecret,
       "clientSecret",
       "invalid_client_secret",
-      "Pass the secret's Value (not its Secret ID) from Certificates & secrets.",
+      "Pass the secret's Value, not its ID.",
     );
     const o = checkOptions<ClientSecretCredentialOptions>(options, NAME);
     const authority = resolveAuthority({
