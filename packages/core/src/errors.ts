@@ -48,7 +48,6 @@ export interface ErrorResponse {
   errorCodes?: number[];
   correlationId?: string;
   traceId?: string;
-  timestamp?: number;
   /** Entra's `suberror` (with `interaction_required` / `invalid_grant`), such as `consent_required`. */
   suberror?: string;
   /** A claims challenge (JSON) to satisfy, sent with `interaction_required` by Conditional Access. */
@@ -73,8 +72,6 @@ export class AuthenticationError extends Error {
   declare readonly suberror: string | undefined;
   /** The claims challenge to pass as `GetTokenOptions.claims`, when sent. */
   declare readonly claims: string | undefined;
-  /** When the service says the error happened (milliseconds since the epoch), when sent. */
-  declare readonly timestamp: number | undefined;
   /** The same fields in the shape `@azure/identity` exposes. */
   declare readonly errorResponse: ErrorResponse;
   /** The raw response body (non-enumerable, so logging the error never dumps it). */

@@ -115,7 +115,7 @@ export function resolveAuthority(options: ResolveAuthorityOptions = {}): Authori
   if (region && AUTO_DISCOVER_REGION.test(region)) region = options.detectedRegion?.trim();
   region &&= region.toLowerCase().replace(/\s+/g, "");
   if (region && !REGION.test(region)) {
-    throw invalidArgument("AZURE_REGIONAL_AUTHORITY_NAME", `an Azure region such as "eastus", or "AutoDiscoverRegion"`, "invalid_region");
+    throw invalidArgument("AZURE_REGIONAL_AUTHORITY_NAME", `a region such as "eastus"`, "invalid_region");
   }
   const requestHost = region ? regionalAuthorityHost(host, region) : host;
   return Object.freeze({

@@ -23,7 +23,7 @@ export function parseClaims(claims: unknown): JsonObject {
   } catch {
     // reported below
   }
-  throw invalidArgument("claims", "a JSON object string (decode a base64 challenge first)", "invalid_claims");
+  throw invalidArgument("claims", "a JSON object string", "invalid_claims");
 }
 
 /**

@@ -140,7 +140,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const code = (error as { cause?: { code?: unknown } }).cause?.code;
         refused = code === "ECONNREFUSED";
         const [kind, detail] = controller.signal.aborted
-          ? ["timeout", `no complete response within ${timeout} ms; raise "timeoutInMs" if the endpoint is slow`]
+          ? ["timeout", `no complete response within ${timeout} ms (timeoutInMs)`]
           : status
             ? ["response_truncated", "the connection closed before the whole response arrived"]
             : ["network_error", `could not reach the endpoint (${typeof code === "string" ? code : (error as Error).message}); check the network, proxy and authority host`];

@@ -87,7 +87,6 @@ export function errorFromResponse(response: HttpResponse, who: string): Authenti
       traceId: str(json["trace_id"]),
       suberror: str(json["suberror"]),
       claims: str(json["claims"]),
-      timestamp: Date.parse(String(json["timestamp"]).replace(" ", "T")) || undefined,
     },
     { rawBody: body, message: `${who}: ${message}` },
   );
