@@ -1,6 +1,7 @@
 // Bundle-size budgets, enforced by `pnpm test` (after the packages are built): each entry is a tiny app
 // that uses one credential, bundled with esbuild (node, esm, minified) the way a user's bundler would.
 //   node bench/size-budget.mjs [--json]
+import { readFileSync } from "node:fs";
 import { bundle } from "./lib/bundle.mjs";
 
 
@@ -13,10 +14,10 @@ export const BUDGETS = [
     limit: 5 * 1024,
   },
   {
-    // Goal (issue 4): 18 KB, met (18,410 bytes when set); the budget is the goal itself.
+    // Goal (issue 4): 18 KB, met (18,420 bytes when set); the budget is the goal itself.
     name: "ClientSecretCredential (@id/client-secret)",
-    code: `import { ClientSecretCredential } from "@id/client-secret";
-           export const c = new ClientSecretCredential("t", "c", "s");`,
+    // The app the side-by-side benchmark measures (bench/apps/ours.mjs): construct, getToken, log.
+    code: readFileSync(new URL("./apps/ours.mjs", import.meta.url), "utf8"),
     limit: 18 * 1024,
   },
   {
