@@ -14,7 +14,7 @@ import {
   resolveTenantId,
   scopeKey,
 } from "@id/core";
-import type { AccessToken, Acquire, GetTokenOptions, TokenCache } from "@id/core";
+import type { AccessToken, Acquire, CacheSlot, GetTokenOptions, TokenCache } from "@id/core";
 import type { EntraClient } from "./entra-client.js";
 
 /** The JWT-bearer client assertion type (`client_assertion_type`). */
@@ -84,7 +84,7 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   if (typeof credentialHash === "object") {
     credentialHash.then((hash) => (credentialHash = hash)).catch(() => undefined);
   }
-  type Slot = { key: string; acquire: Acquire; entry?: unknown };
+  type Slot = CacheSlot & { acquire: Acquire };
 
   /** A cache slot: the key of these scopes for this tenant, and the request that fills it. */
   function slotFor(tenantId: string, scopes: unknown, claims: string | undefined, enableCae: boolean | undefined, timeoutInMs: number | undefined): Slot {
@@ -109,10 +109,10 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
     };
   }
 
-  // Slots kept by tenant, then by scope (CAE in its own maps), for the calls worth remembering — one scope,
-  // no claims, no per-call timeout — so a cached token costs two small Map lookups and a read of the slot's
-  // entry. Bounded: past SLOT_LIMIT slots it starts again.
-  const slots = new Map<string, Map<string, Slot>>(); // by tenant id, "+" + tenant id with CAE
+  // Slots kept by tenant ("+" and the tenant with CAE), then by scope, for the calls worth remembering — one
+  // scope, no claims, no per-call timeout — so a cached token costs two small Map lookups and a read of the
+  // slot's entry. Bounded: past SLOT_LIMIT slots it starts again.
+  const slots = new Map<string, Map<string, Slot>>();
   const SLOT_LIMIT = 1024;
   let slotCount = 0;
 

@@ -22,7 +22,7 @@ import {
   scopeToResource,
   tokenCacheKey,
 } from "@id/core";
-import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
+import type { AccessToken, Acquire, CacheSlot, GetTokenOptions, TokenCredential } from "@id/core";
 import { createHttpClient } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
@@ -82,6 +82,7 @@ export const SOURCE_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.fr
   maxRetryTimeInMs: 15_000,
 });
 
+const SLOT_LIMIT = 256;
 const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 const logged = new Set<string>();
 
@@ -96,6 +97,8 @@ export class ManagedIdentityCredential implements TokenCredential {
   /** The source (or, for one loaded lazily, a promise of it, made on first use). */
   readonly #tokenSource: () => TokenSource | Promise<TokenSource>;
   readonly #partition: string;
+  /** Cache slots by scope ("+" and the scope with CAE); bounded by SLOT_LIMIT. */
+  readonly #slots = new Map<string, CacheSlot & { acquire: Acquire }>();
   /** The token exchange's tenant (only the exchange honours `tenantId` and `enableCae`, and sends `claims`). */
   readonly #exchangeTenant: string | undefined;
 
@@ -194,8 +197,19 @@ export class ManagedIdentityCredential implements TokenCredential {
         );
       }
       const enableCae = exchangeTenant !== undefined && options?.enableCae === true;
-      const key = tokenCacheKey(this.#partition, scope, enableCae);
-      const result = getTokenCache().getToken(key, ({ signal }) => this.#acquire(scope, signal, options, enableCae), options);
+      // A call without claims or a per-call timeout uses the scope's cache slot (kept, with its request
+      // function, per scope): no key to rebuild, no closure to allocate.
+      const memo = options?.claims || options?.requestOptions?.timeout !== undefined ? undefined : enableCae ? `+${scope}` : scope;
+      let slot = memo === undefined ? undefined : this.#slots.get(memo);
+      if (slot === undefined) {
+        const perCall = memo === undefined ? options : undefined;
+        slot = { key: tokenCacheKey(this.#partition, scope, enableCae), acquire: ({ signal }) => this.#acquire(scope, signal, perCall, enableCae), entry: undefined };
+        if (memo !== undefined) {
+          if (this.#slots.size >= SLOT_LIMIT) this.#slots.clear();
+          this.#slots.set(memo, slot);
+        }
+      }
+      const result = getTokenCache().getToken(slot, slot.acquire, options);
       return result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);

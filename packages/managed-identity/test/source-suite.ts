@@ -47,6 +47,20 @@ export function sharedSourceSuite(label: string, get: () => SourceUnderTest): vo
       expect(s.server.requests).toHaveLength(2 * s.requestsPerToken);
     });
 
+    it("a per-call timeout is served from the cache; claims make one new request, whose token replaces it", async () => {
+      const s = get();
+      s.server.script(s.ok("first"));
+      const credential = s.create();
+      expect((await credential.getToken(SCOPE)).token).toBe("first");
+      expect((await credential.getToken(SCOPE, { requestOptions: { timeout: 5000 } })).token).toBe("first");
+      expect((await credential.getToken([SCOPE])).token).toBe("first");
+      const claims = '{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}';
+      s.server.script(s.ok("second"));
+      expect((await credential.getToken(SCOPE, { claims })).token).toBe("second");
+      expect((await credential.getToken(SCOPE)).token).toBe("second");
+      expect(s.server.requests).toHaveLength(2 * s.requestsPerToken);
+    });
+
     it("429 with Retry-After: waits, then succeeds", async () => {
       const s = get();
       s.server.script(json(429, s.errorBody(429, "Too many requests"), { "retry-after": "1" }), s.ok("after-429"));
