@@ -6,6 +6,7 @@
 import http from "node:http";
 import {
   cachePartition,
+  freshToken,
   getTokenCache,
   normalizeScopes,
   resolveTenantId,
@@ -27,28 +28,30 @@ const url = `http://127.0.0.1:${server.address().port}/tenant/oauth2/v2.0/token`
 
 /**
  * The smallest credential built on core, shaped like @id/entra's client-credentials flow: validate,
- * resolve the tenant, ask the cache, request on a miss. Like that flow, it keeps one request function per
- * scope, so a cached call is two map lookups and allocates nothing but its promise.
+ * resolve the tenant, ask the cache, request on a miss. Like that flow, it remembers the token it last
+ * served per scope and serves it again while core's `freshToken` says it may: a cached call is one Map
+ * lookup and one read of the token, and allocates nothing but its promise.
  */
 class MinimalCredential {
   #partition;
   #tenantId;
-  #requests = new Map();
+  #served = new Map();
   constructor(tenantId, clientId) {
     this.#tenantId = tenantId;
     this.#partition = cachePartition({ kind: "bench", authority: url, tenantId, clientId, credentialHash: "h" });
   }
   async getToken(scopes, options) {
     if (options?.tenantId !== undefined) resolveTenantId({ configuredTenantId: this.#tenantId, requestedTenantId: options.tenantId });
-    // The common call (one scope as a string, no CAE) finds its key and request function in one lookup.
-    let hit = typeof scopes === "string" && !options?.enableCae ? this.#requests.get(scopes) : undefined;
-    if (hit === undefined) {
-      const key = tokenCacheKey(this.#partition, scopes, options?.enableCae);
-      const list = normalizeScopes(scopes);
-      hit = { key, request: () => this.#request(list), entry: undefined }; // a CacheSlot: the cache links it to the key's entry
-      if (typeof scopes === "string" && !options?.enableCae) this.#requests.set(scopes, hit);
+    const remember = typeof scopes === "string" && !options?.enableCae && !options?.claims;
+    if (remember) {
+      const token = freshToken(this.#served.get(scopes));
+      if (token !== undefined) return token;
     }
-    return getTokenCache().getToken(hit, hit.request, options);
+    const key = tokenCacheKey(this.#partition, scopes, options?.enableCae);
+    const list = normalizeScopes(scopes);
+    const result = getTokenCache().getToken(key, () => this.#request(list), options);
+    if (remember && !(result instanceof Promise)) this.#served.set(scopes, result); // a cached token
+    return result;
   }
   async #request(scopes) {
     const started = Date.now();

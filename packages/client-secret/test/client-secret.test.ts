@@ -1,6 +1,6 @@
 // ClientSecretCredential against a real loopback token endpoint (@id/test-servers/entra-server).
 import { inspect } from "node:util";
-import { AuthenticationError, CredentialUnavailableError, setLogLevel, setLogSink } from "@id/core";
+import { AuthenticationError, CredentialUnavailableError, getTokenCache, setLogLevel, setLogSink } from "@id/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClientSecretCredential } from "../src/index.js";
 import type { ClientSecretCredentialOptions } from "../src/index.js";
@@ -135,6 +135,22 @@ describe("ClientSecretCredential", () => {
     expect(entra.requests.length - before).toBe(3);
     expect(entra.requests[before]!.form["claims"]).toBeUndefined();
     await expect(c.getToken(scope, { claims: "not json" })).rejects.toThrow(expect.objectContaining({ code: "invalid_claims" }));
+  });
+
+  it("never serves a remembered token once the cache replaced or dropped it", async () => {
+    const scope = freshScope();
+    const c = credential();
+    const first = await c.getToken(scope); // a miss
+    expect((await c.getToken(scope)).token).toBe(first.token); // a cache hit, remembered by the credential
+    expect((await c.getToken(scope)).token).toBe(first.token); // served as remembered, no request
+    const before = entra.requests.length;
+    const challenged = await c.getToken(scope, { claims: JSON.stringify({ access_token: { nbf: { essential: true, value: "1" } } }) });
+    expect(challenged.token).not.toBe(first.token);
+    expect((await c.getToken(scope)).token).toBe(challenged.token); // the replacement, not the remembered one
+    getTokenCache().clear();
+    const afterClear = await c.getToken(scope);
+    expect(afterClear.token).not.toBe(challenged.token);
+    expect(entra.requests.length - before).toBe(2);
   });
 
   it("refreshes in the background after refresh_in, serving the cached token meanwhile", async () => {

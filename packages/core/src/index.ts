@@ -19,10 +19,11 @@ export {
   cacheKey,
   cachePartition,
   configureTokenCache,
+  freshToken,
   getTokenCache,
   tokenCacheKey,
 } from "./token-cache.js";
-export type { Acquire, AcquireContext, CachePartition, CacheSlot, CacheReadOptions, TokenCacheOptions, TokenStore } from "./token-cache.js";
+export type { Acquire, AcquireContext, CachePartition, CacheReadOptions, TokenCacheOptions, TokenStore } from "./token-cache.js";
 export { assertProcessScope, normalizeScopes, scopeKey, scopeToResource } from "./scopes.js";
 export {
   DEVELOPER_SIGN_ON_CLIENT_ID,

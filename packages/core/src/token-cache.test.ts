@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { toAccessToken } from "./access-token.js";
-import { EXPIRY_MARGIN_MS, REFRESH_RETRY_DELAY_MS, TokenCache, cacheKey, cachePartition, getTokenCache, tokenCacheKey } from "./token-cache.js";
+import { EXPIRY_MARGIN_MS, REFRESH_RETRY_DELAY_MS, TokenCache, cacheKey, cachePartition, freshToken, getTokenCache, tokenCacheKey } from "./token-cache.js";
 import type { AccessToken } from "./types.js";
 
 const HOUR = 3_600_000;
@@ -86,8 +86,7 @@ describe("TokenCache", () => {
     vi.useFakeTimers({ now: 0 });
     const cache = new TokenCache();
     let attempts = 0;
-    const good = toAccessToken({ accessToken: "good", expiresIn: 3600 }, 0);
-    await cache.getToken("k", async () => good);
+    const good = await cache.getToken("k", async () => toAccessToken({ accessToken: "good", expiresIn: 3600 }, 0));
     const failing = async (): Promise<AccessToken> => {
       attempts += 1;
       throw new Error("service down");
@@ -155,31 +154,62 @@ describe("TokenCache", () => {
     expect(isCached(cache, "d")).toBe(true);
   });
 
-  it("serves a slot from the entry it links to, and stays linked across a refresh", async () => {
+  it("freshToken serves a returned token again until its refresh time, then defers to getToken", async () => {
     vi.useFakeTimers({ now: 0 });
     const cache = new TokenCache();
     const { acquire, count } = issuer(HOUR, { refreshInMs: HOUR / 2 });
-    const slot: { key: string; entry?: unknown } = { key: "k" };
-    const first = await cache.getToken(slot, acquire);
-    expect(cache.getToken(slot, acquire)).toBe(first); // synchronous hit; links the slot to the entry
-    const linked = slot.entry;
-    expect(linked).toBeDefined();
-    expect(cache.getToken("k", acquire)).toBe(first); // the same entry by key
-    vi.setSystemTime(HOUR / 2 + 1);
-    expect(cache.getToken(slot, acquire)).toBe(first); // past refresh-after: served, one background refresh
+    const first = await cache.getToken("k", acquire);
+    expect(freshToken(first)).toBe(first);
+    expect(cache.getToken("k", acquire)).toBe(first); // the same token by key
+    vi.setSystemTime(HOUR / 2 - 1000);
+    expect(freshToken(first)).toBe(first);
+    vi.setSystemTime(HOUR / 2); // due: freshToken says no; getToken serves it and refreshes once in the background
+    expect(freshToken(first)).toBeUndefined();
+    expect(cache.getToken("k", acquire)).toBe(first);
     await vi.waitFor(() => expect(count()).toBe(2));
-    await Promise.resolve();
-    const refreshed = cache.getToken(slot, acquire) as AccessToken;
+    const refreshed = cache.getToken("k", acquire) as AccessToken;
     expect(refreshed.token).toBe("token-2");
-    expect(slot.entry).toBe(linked);
+    expect(freshToken(first)).toBeUndefined(); // replaced
+    expect(freshToken(refreshed)).toBe(refreshed);
+    expect(freshToken(undefined)).toBeUndefined();
+    expect(freshToken({ token: "t", expiresOnTimestamp: 2 * HOUR })).toBeUndefined(); // not one of the cache's
     expect(count()).toBe(2);
+  });
+
+  it("freshToken never serves a token that was evicted, deleted, cleared or expired", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new TokenCache({ maxEntries: 2 });
+    const { acquire, count } = issuer(HOUR, { refreshInMs: HOUR });
+    const a = await cache.getToken("a", acquire);
+    await cache.getToken("b", acquire);
+    await cache.getToken("c", acquire); // "a" was never read again: evicted
+    expect(cache.size).toBe(2);
+    expect(freshToken(a)).toBeUndefined();
+    const b = cache.getToken("b", acquire) as AccessToken;
+    cache.delete("b");
+    expect(freshToken(b)).toBeUndefined();
+    const c = cache.getToken("c", acquire) as AccessToken;
+    expect(freshToken(c)).toBe(c);
+    cache.clear();
+    expect(freshToken(c)).toBeUndefined();
+    const d = await cache.getToken("d", acquire);
+    vi.setSystemTime(HOUR - EXPIRY_MARGIN_MS); // refresh-after is capped at the expiry margin
+    expect(freshToken(d)).toBeUndefined();
+    expect(count()).toBe(4);
+  });
+
+  it("returns tokens with the four AccessToken fields only: its bookkeeping is private", async () => {
+    const cache = new TokenCache();
+    const token = await cache.getToken("k", async () => ({ token: "t", expiresOnTimestamp: Date.now() + HOUR, refreshAfterTimestamp: Date.now() + HOUR / 2, tokenType: "Bearer" }));
+    expect(Object.keys(token).sort()).toEqual(["expiresOnTimestamp", "refreshAfterTimestamp", "token", "tokenType"]);
+    expect(Object.getOwnPropertySymbols(token)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(token))).toEqual({ token: "t", expiresOnTimestamp: token.expiresOnTimestamp, refreshAfterTimestamp: token.refreshAfterTimestamp, tokenType: "Bearer" });
   });
 
   it("recovers from a request function that throws synchronously (no flight is left behind)", async () => {
     vi.useFakeTimers({ now: 0 });
     const cache = new TokenCache();
-    const good = toAccessToken({ accessToken: "good", expiresIn: 3600 }, 0);
-    await cache.getToken("k", async () => good);
+    const good = await cache.getToken("k", async () => toAccessToken({ accessToken: "good", expiresIn: 3600 }, 0));
     const throwing = (): Promise<AccessToken> => {
       throw new Error("sync failure");
     };
@@ -189,28 +219,6 @@ describe("TokenCache", () => {
     vi.setSystemTime(3_600_000); // expired: the next call must start a new request, not join a dead one
     const fresh = toAccessToken({ accessToken: "fresh", expiresIn: 3600 }, 3_600_000);
     expect((await cache.getToken("k", async () => fresh)).token).toBe("fresh");
-  });
-
-  it("never serves a slot an entry that was evicted, deleted, cleared or expired", async () => {
-    vi.useFakeTimers({ now: 0 });
-    const cache = new TokenCache({ maxEntries: 2 });
-    const { acquire, count } = issuer();
-    const slot = { key: "a" };
-    await cache.getToken(slot, acquire);
-    await cache.getToken("b", acquire);
-    await cache.getToken("c", acquire); // "a" was never read again: evicted
-    expect(cache.size).toBe(2);
-    const afterEviction = cache.getToken(slot, acquire);
-    expect(afterEviction).toBeInstanceOf(Promise);
-    expect((await afterEviction).token).toBe("token-4");
-
-    cache.delete("a");
-    expect((await cache.getToken(slot, acquire)).token).toBe("token-5");
-    cache.clear();
-    expect((await cache.getToken(slot, acquire)).token).toBe("token-6");
-    vi.setSystemTime(HOUR); // past expiry: removed, a new request
-    expect((await cache.getToken(slot, acquire)).token).toBe("token-7");
-    expect(count()).toBe(7);
   });
 
   it("rejects a caller at once on abort, and aborts the request when no caller is left", async () => {

@@ -8,9 +8,12 @@
  *   than 30 s later. A token within `EXPIRY_MARGIN_MS` of expiry is never returned.
  * - Single flight: concurrent misses for one key share one request. `claims` bypasses the read.
  * - O(1) lookup; memory bounded by `maxEntries` (default 10,000) with second-chance (CLOCK) eviction,
- *   an LRU approximation whose hit path only sets a flag. A caller that asks for the same key again and
- *   again passes a `CacheSlot` instead of the key: the slot remembers where the key's token lives, so a hit
- *   reads one object instead of hashing into a map of up to `maxEntries` keys (flat from 1 to 10,000 keys).
+ *   an LRU approximation whose hit path only sets a flag.
+ * - The tokens it returns are its entries: the acquired token's four fields, with the cache's bookkeeping
+ *   in private fields (invisible to callers, stored inside the object). A credential that remembers the
+ *   token it last returned per scope asks `freshToken` whether it may serve it again: one read of one
+ *   object, flat from 1 to 10,000 cached keys; only when the answer is no does it build a key and call
+ *   `getToken`.
  * - An optional second-level `TokenStore` (on disk, Redis) is consulted on a miss and written after a
  *   request; its failures are logged and never fail a `getToken`.
  */
@@ -54,27 +57,77 @@ export interface CacheReadOptions {
   abortSignal?: AbortSignalLike | undefined;
 }
 
-/**
- * A caller's handle on one key, kept by the caller (one per scope it serves) and passed to `getToken` in
- * place of the key. The cache links it to the key's entry; an entry that is evicted, deleted or expired is
- * marked dead, and the next call finds the key's entry again. Any object with a `key` can be a slot.
- */
-export interface CacheSlot {
-  readonly key: string;
-  /** Managed by the cache: the entry this key's token was last found in. */
-  entry?: unknown;
+// A millisecond timestamp is a boxed number in V8, one more object to read per hit; whole seconds since
+// this base (2023-11-14) are a small integer stored inside the token (until 2091).
+const SECONDS_BASE = 1.7e12;
+
+/** Seconds since SECONDS_BASE, fractional. */
+function secondsOf(ms: number): number {
+  return (ms - SECONDS_BASE) / 1000;
 }
 
-interface Entry {
-  token: AccessToken;
-  /** False once the entry has left the map: a slot that still points here looks the key up again. */
-  live: boolean;
-  refreshAfter: number;
+/**
+ * `token`, a token a `TokenCache` returned earlier, if it may be served again as it is: still its key's
+ * current token (not replaced, evicted, deleted or cleared) and before its refresh time. Else undefined,
+ * and the caller asks `getToken` (which also starts the background refresh of a token that is due).
+ */
+export let freshToken: (token: AccessToken | undefined) => AccessToken | undefined;
+
+// What the cache does with a token's bookkeeping, which only CachedToken's own code can reach (below).
+/** A hit past the refresh time, before expiry: marks the token used; whether to refresh it in the background. */
+let refreshDue: (token: CachedToken, now: number) => boolean;
+let retryLater: (token: CachedToken) => void;
+let kill: (token: CachedToken) => void;
+/** Eviction's second chance: whether the token was used since the last pass (clears the mark). */
+let takeUsed: (token: CachedToken) => boolean;
+
+/** The token the cache keeps and returns for a key: the acquired token's fields and private bookkeeping. */
+class CachedToken implements AccessToken {
+  declare readonly token: string;
+  declare readonly expiresOnTimestamp: number;
+  declare readonly refreshAfterTimestamp: number | undefined;
+  declare readonly tokenType: "Bearer" | "pop" | undefined;
+  /** Seconds (since SECONDS_BASE) from which a hit refreshes in the background; before the expiry margin. */
+  #refreshAt: number;
+  /** No background refresh before this (seconds), after a failed one. */
+  #retryAt: number | undefined = undefined;
+  /** False once evicted, deleted, cleared or replaced: then only the map knows the key's token. */
+  #live = true;
   /** Set on every hit; eviction gives a used entry a second chance. */
-  used: boolean;
-  /** No background refresh before this time (after a failed one). */
-  retryAt: number;
+  #used = false;
+
+  constructor(token: AccessToken) {
+    (this as { token: string }).token = token.token;
+    (this as { expiresOnTimestamp: number }).expiresOnTimestamp = token.expiresOnTimestamp;
+    (this as { refreshAfterTimestamp?: number }).refreshAfterTimestamp = token.refreshAfterTimestamp;
+    (this as { tokenType?: string }).tokenType = token.tokenType;
+    // Never serve a token inside the expiry margin without a refresh, whatever refresh-after says.
+    const latest = token.expiresOnTimestamp - EXPIRY_MARGIN_MS;
+    this.#refreshAt = Math.floor(secondsOf(Math.min(token.refreshAfterTimestamp ?? latest, latest))); // never late
+  }
+
+  static {
+    freshToken = (token) => {
+      if (token instanceof CachedToken && token.#live && secondsOf(Date.now()) < token.#refreshAt) {
+        token.#used = true;
+        return token;
+      }
+    };
+    refreshDue = (token, now) => {
+      token.#used = true;
+      return token.#retryAt === undefined || secondsOf(now) >= token.#retryAt;
+    };
+    retryLater = (token) => (token.#retryAt = Math.ceil(secondsOf(Date.now() + REFRESH_RETRY_DELAY_MS))); // never early
+    kill = (token) => (token.#live = false);
+    takeUsed = (token) => {
+      const used = token.#used;
+      token.#used = false;
+      return used;
+    };
+  }
 }
+
+
 
 interface Flight {
   promise: Promise<AccessToken>;
@@ -84,7 +137,7 @@ interface Flight {
 }
 
 export class TokenCache {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, CachedToken>();
   readonly #flights = new Map<string, Flight>();
   #maxEntries = DEFAULT_MAX_ENTRIES;
   #store: TokenStore | undefined;
@@ -109,25 +162,15 @@ export class TokenCache {
    * The token for `key`: the cached one when it is fresh (synchronously), else one from `acquire`
    * (shared by concurrent callers).
    */
-  getToken(keyOrSlot: string | CacheSlot, acquire: Acquire, options?: CacheReadOptions): AccessToken | Promise<AccessToken> {
-    const slot = typeof keyOrSlot === "string" ? undefined : keyOrSlot;
-    const key = slot === undefined ? (keyOrSlot as string) : slot.key;
+  getToken(key: string, acquire: Acquire, options?: CacheReadOptions): AccessToken | Promise<AccessToken> {
     if (options?.claims) return this.#request(key, acquire, options.abortSignal, true);
-    let entry = slot?.entry as Entry | undefined;
-    if (entry === undefined || !entry.live) {
-      entry = this.#entries.get(key);
-      if (slot !== undefined) slot.entry = entry;
-    }
+    const entry = this.#entries.get(key);
     if (entry !== undefined) {
+      if (freshToken(entry)) return entry;
       const now = Date.now();
-      if (now < entry.refreshAfter) {
-        entry.used = true;
-        return entry.token;
-      }
-      if (now < entry.token.expiresOnTimestamp - EXPIRY_MARGIN_MS) {
-        entry.used = true;
-        if (now >= entry.retryAt && !this.#flights.has(key)) this.#refreshInBackground(key, entry, acquire);
-        return entry.token;
+      if (now < entry.expiresOnTimestamp - EXPIRY_MARGIN_MS) {
+        if (refreshDue(entry, now) && !this.#flights.has(key)) this.#refreshInBackground(key, entry, acquire);
+        return entry;
       }
       this.#remove(key);
     }
@@ -142,30 +185,23 @@ export class TokenCache {
 
   /** Forgets every token held in memory. */
   clear(): void {
-    for (const entry of this.#entries.values()) entry.live = false;
+    for (const entry of this.#entries.values()) kill(entry);
     this.#entries.clear();
   }
 
-  #set(key: string, token: AccessToken): void {
-    // Never serve a token inside the expiry margin without a refresh, whatever refresh-after says.
-    const latest = token.expiresOnTimestamp - EXPIRY_MARGIN_MS;
-    const refreshAfter = Math.min(token.refreshAfterTimestamp ?? latest, latest);
-    // A key's entry keeps its identity across refreshes, so the slots linked to it stay linked; it is
-    // (re-)inserted last, the newest entry for eviction.
-    // (A new entry is one literal with every field, so its fields live inside the object: a hit reads one
-    // object, which keeps 10,000 cached keys fast.)
-    let entry = this.#entries.get(key);
-    if (entry) Object.assign(entry, { token, refreshAfter, used: false, retryAt: 0 });
-    else entry = { token, live: true, refreshAfter, used: false, retryAt: 0 };
-    this.#entries.delete(key);
+  /** Stores `token` as the key's entry, the newest for eviction; the entry it replaces is dead. */
+  #set(key: string, token: AccessToken): CachedToken {
+    const entry = new CachedToken(token);
+    this.#remove(key);
     this.#entries.set(key, entry);
     if (this.#entries.size > this.#maxEntries) this.#evict();
+    return entry;
   }
 
   #remove(key: string): void {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
-    entry.live = false;
+    kill(entry);
     this.#entries.delete(key);
   }
 
@@ -174,19 +210,15 @@ export class TokenCache {
     for (const [key, entry] of this.#entries) {
       if (this.#entries.size <= this.#maxEntries || budget-- <= 0) return;
       this.#entries.delete(key);
-      if (entry.used) {
-        entry.used = false;
-        this.#entries.set(key, entry);
-      } else {
-        entry.live = false;
-      }
+      if (takeUsed(entry)) this.#entries.set(key, entry);
+      else kill(entry);
     }
   }
 
   // Out of getToken, which stays small enough for the engine to inline into its callers.
-  #refreshInBackground(key: string, entry: Entry, acquire: Acquire): void {
+  #refreshInBackground(key: string, entry: CachedToken, acquire: Acquire): void {
     this.#startFlight(key, acquire, false, true).promise.catch((error: unknown) => {
-      entry.retryAt = Date.now() + REFRESH_RETRY_DELAY_MS; // the valid token is served on meanwhile
+      retryLater(entry); // the valid token is served on meanwhile
       getLogger("core").warning("Background token refresh failed; serving the cached token until it expires.", error);
     });
   }
@@ -221,13 +253,9 @@ export class TokenCache {
       try {
         if (!bypass && !background) {
           const stored = await this.#readStore(key);
-          if (stored !== undefined) {
-            this.#set(key, stored);
-            return stored;
-          }
+          if (stored !== undefined) return this.#set(key, stored);
         }
-        const token = await acquire({ signal: controller.signal });
-        this.#set(key, token);
+        const token = this.#set(key, await acquire({ signal: controller.signal }));
         this.#toStore("set", key, token);
         return token;
       } finally {
@@ -311,7 +339,7 @@ let builtKeyCount = 0;
 /**
  * The cache key of a `getToken` call: validates `scopes` (string or array, as `normalizeScopes`) and
  * combines them with the partition and the CAE flag. A call seen before costs two map lookups and no
- * allocation. (A credential that keeps a `CacheSlot` per scope needs neither.)
+ * allocation. (A credential that remembers its last token per scope needs it only when `freshToken` says no.)
  */
 export function tokenCacheKey(partition: string, scopes: unknown, enableCae: boolean | undefined): string {
   // Per partition: single raw scopes (no CAE, CAE), then validated multi-scope keys (no CAE, CAE). A raw

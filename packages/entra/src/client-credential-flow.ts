@@ -7,6 +7,7 @@
 import {
   cacheKey,
   cachePartition,
+  freshToken,
   getLogger,
   getTokenCache,
   InvalidArgumentError,
@@ -14,7 +15,7 @@ import {
   resolveTenantId,
   scopeKey,
 } from "@id/core";
-import type { AccessToken, Acquire, CacheSlot, GetTokenOptions, TokenCache } from "@id/core";
+import type { AccessToken, GetTokenOptions, TokenCache } from "@id/core";
 import type { EntraClient } from "./entra-client.js";
 
 /** The JWT-bearer client assertion type (`client_assertion_type`). */
@@ -84,15 +85,34 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   if (typeof credentialHash === "object") {
     credentialHash.then((hash) => (credentialHash = hash)).catch(() => undefined);
   }
-  type Slot = CacheSlot & { acquire: Acquire };
+  // The token last served by tenant ("+" and the tenant with CAE), then by scope, for the calls worth
+  // remembering — one scope, no claims, no per-call timeout. While core's freshToken says it may be served
+  // as it is, a repeated call is two small Map lookups and one read of the token. Bounded: past 1,024
+  // remembered tokens it starts again.
+  const served = new Map<string, Map<string, AccessToken>>();
+  let servedCount = 0;
 
-  /** A cache slot: the key of these scopes for this tenant, and the request that fills it. */
-  function slotFor(tenantId: string, scopes: unknown, claims: string | undefined, enableCae: boolean | undefined, timeoutInMs: number | undefined): Slot {
-    const scopeList = normalizeScopes(scopes);
+  function lookup(scopes: string | string[], o: GetTokenOptions = NO_OPTIONS): AccessToken | Promise<AccessToken> {
+    const claims = o.claims || undefined;
+    const timeoutInMs = o.requestOptions?.timeout;
+    const enableCae = o.enableCae === true;
+    const tenantId =
+      o.tenantId === undefined
+        ? configuredTenantId
+        : (resolveTenantId({ configuredTenantId, requestedTenantId: o.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
+          configuredTenantId);
+    const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
+    const remember = claims === undefined && timeoutInMs === undefined && typeof scope === "string";
+    const tenantKey = enableCae ? `+${tenantId}` : tenantId;
+    if (remember) {
+      const token = freshToken(served.get(tenantKey)?.get(scope));
+      if (token !== undefined) return token;
+    }
+    const scopeList = normalizeScopes(remember ? scope : scopes);
     const partition = cachePartition({ kind, authority: authorityKey, tenantId, clientId, credentialHash: credentialHash as string | undefined });
-    return {
-      key: cacheKey(partition, scopeKey(scopeList), enableCae),
-      acquire: async ({ signal }) => {
+    const result = cache.getToken(
+      cacheKey(partition, scopeKey(scopeList), enableCae),
+      async ({ signal }) => {
         try {
           const auth = await authenticate({ tenantId, tokenEndpoint: client.tokenEndpoint(tenantId), signal });
           const { accessToken } = await client.requestToken(
@@ -106,47 +126,19 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
           throw error;
         }
       },
-    };
-  }
-
-  // Slots kept by tenant ("+" and the tenant with CAE), then by scope, for the calls worth remembering — one
-  // scope, no claims, no per-call timeout — so a cached token costs two small Map lookups and a read of the
-  // slot's entry. Bounded: past SLOT_LIMIT slots it starts again.
-  const slots = new Map<string, Map<string, Slot>>();
-  const SLOT_LIMIT = 1024;
-  let slotCount = 0;
-
-  function lookup(scopes: string | string[], o: GetTokenOptions = NO_OPTIONS): AccessToken | Promise<AccessToken> {
-    const claims = o.claims || undefined;
-    const timeout = o.requestOptions?.timeout;
-    const cae = o.enableCae === true;
-    const tenantId =
-      o.tenantId === undefined
-        ? configuredTenantId
-        : (resolveTenantId({ configuredTenantId, requestedTenantId: o.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
-          configuredTenantId);
-    const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
-    let slot: Slot | undefined;
-    if (claims === undefined && timeout === undefined && typeof scope === "string") {
-      const tenantKey = cae ? `+${tenantId}` : tenantId;
-      let byScope = slots.get(tenantKey);
-      slot = byScope?.get(scope);
-      if (slot === undefined) {
-        slot = slotFor(tenantId, scope, undefined, cae || undefined, undefined);
-        if (++slotCount > SLOT_LIMIT) {
-          slots.clear();
-          slotCount = 1;
-          byScope = undefined;
-        }
-        if (byScope === undefined) slots.set(tenantKey, (byScope = new Map()));
-        byScope.set(scope, slot);
+      o, // claims and abortSignal
+    );
+    if (remember && !(result instanceof Promise)) {
+      // A synchronous answer is a cached token: remember it for the next call.
+      if (++servedCount > 1024) {
+        served.clear();
+        servedCount = 1;
       }
-    } else {
-      slot = slotFor(tenantId, scopes, claims, o.enableCae, timeout);
+      let byScope = served.get(tenantKey);
+      if (byScope === undefined) served.set(tenantKey, (byScope = new Map()));
+      byScope.set(scope, result);
     }
-    return o.abortSignal === undefined && claims === undefined
-      ? cache.getToken(slot, slot.acquire)
-      : cache.getToken(slot, slot.acquire, { claims, abortSignal: o.abortSignal });
+    return result;
   }
 
   // Async, so a bad argument rejects instead of throwing.

@@ -13,16 +13,18 @@
 import { existsSync } from "node:fs";
 import {
   CredentialUnavailableError,
+  cacheKey,
   cachePartition,
   checkTenantId,
+  freshToken,
   getLogger,
   getTokenCache,
   normalizeScopes,
   readEnv,
+  scopeKey,
   scopeToResource,
-  tokenCacheKey,
 } from "@id/core";
-import type { AccessToken, Acquire, CacheSlot, GetTokenOptions, TokenCredential } from "@id/core";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
 import { createHttpClient } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
@@ -82,7 +84,7 @@ export const SOURCE_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.fr
   maxRetryTimeInMs: 15_000,
 });
 
-const SLOT_LIMIT = 256;
+const SERVED_LIMIT = 256;
 const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 const logged = new Set<string>();
 
@@ -97,8 +99,8 @@ export class ManagedIdentityCredential implements TokenCredential {
   /** The source (or, for one loaded lazily, a promise of it, made on first use). */
   readonly #tokenSource: () => TokenSource | Promise<TokenSource>;
   readonly #partition: string;
-  /** Cache slots by scope ("+" and the scope with CAE); bounded by SLOT_LIMIT. */
-  readonly #slots = new Map<string, CacheSlot & { acquire: Acquire }>();
+  /** The token last served by scope ("+" and the scope with CAE); bounded by SERVED_LIMIT. */
+  readonly #served = new Map<string, AccessToken>();
   /** The token exchange's tenant (only the exchange honours `tenantId` and `enableCae`, and sends `claims`). */
   readonly #exchangeTenant: string | undefined;
 
@@ -197,19 +199,16 @@ export class ManagedIdentityCredential implements TokenCredential {
         );
       }
       const enableCae = exchangeTenant !== undefined && options?.enableCae === true;
-      // A call without claims or a per-call timeout uses the scope's cache slot (kept, with its request
-      // function, per scope): no key to rebuild, no closure to allocate.
+      // A call without claims or a per-call timeout serves the token it last got for the scope while core's
+      // freshToken says it may: one Map lookup and one read of the token, no key, no closure.
       const memo = options?.claims || options?.requestOptions?.timeout !== undefined ? undefined : enableCae ? `+${scope}` : scope;
-      let slot = memo === undefined ? undefined : this.#slots.get(memo);
-      if (slot === undefined) {
-        const perCall = memo === undefined ? options : undefined;
-        slot = { key: tokenCacheKey(this.#partition, scope, enableCae), acquire: ({ signal }) => this.#acquire(scope, signal, perCall, enableCae), entry: undefined };
-        if (memo !== undefined) {
-          if (this.#slots.size >= SLOT_LIMIT) this.#slots.clear();
-          this.#slots.set(memo, slot);
-        }
+      const served = memo === undefined ? undefined : freshToken(this.#served.get(memo));
+      if (served !== undefined) return Promise.resolve(served);
+      const result = getTokenCache().getToken(cacheKey(this.#partition, scopeKey(normalizeScopes(scope)), enableCae), ({ signal }) => this.#acquire(scope, signal, options, enableCae), options);
+      if (memo !== undefined && !(result instanceof Promise)) {
+        if (this.#served.size >= SERVED_LIMIT) this.#served.clear();
+        this.#served.set(memo, result);
       }
-      const result = getTokenCache().getToken(slot, slot.acquire, options);
       return result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);

@@ -1,6 +1,6 @@
 // IMDS over real loopback HTTP: AZURE_POD_IDENTITY_AUTHORITY_HOST points the credential at a node:http
 // server speaking IMDS's wire shape (protocols.md §2.3). 169.254.169.254 is never contacted.
-import { AuthenticationError, CredentialUnavailableError } from "@id/core";
+import { AuthenticationError, CredentialUnavailableError, getTokenCache } from "@id/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManagedIdentityCredential } from "../src/index.js";
 import { fastRetries, hang, imdsToken, inSeconds, json, reset, startServer, truncated, useEnv } from "./servers.js";
@@ -125,6 +125,18 @@ describe("IMDS: caching and concurrency", () => {
     await credential.getToken(SCOPE);
     expect((await credential.getToken(SCOPE, { claims: '{"access_token":{}}' })).token).toBe("b");
     expect(server.requests).toHaveLength(2);
+  });
+
+  it("never serves a remembered token once the cache replaced or dropped it", async () => {
+    server.script(imdsToken("a"), imdsToken("b"), imdsToken("c"));
+    const credential = new ManagedIdentityCredential();
+    expect((await credential.getToken(SCOPE)).token).toBe("a"); // a miss
+    expect((await credential.getToken(SCOPE)).token).toBe("a"); // a cache hit, remembered by the credential
+    expect((await credential.getToken(SCOPE, { claims: '{"access_token":{}}' })).token).toBe("b");
+    expect((await credential.getToken(SCOPE)).token).toBe("b"); // the replacement, not the remembered one
+    getTokenCache().clear();
+    expect((await credential.getToken(SCOPE)).token).toBe("c");
+    expect(server.requests).toHaveLength(3);
   });
 });
 
