@@ -108,21 +108,20 @@ export class ManagedIdentityCredential implements TokenCredential {
   constructor(clientId: string, options?: ManagedIdentityCredentialOptions);
   constructor(clientIdOrOptions?: string | ManagedIdentityCredentialOptions, maybeOptions?: ManagedIdentityCredentialOptions) {
     const clientIdArgument = typeof clientIdOrOptions === "string" ? clientIdOrOptions : undefined;
-    if (clientIdArgument === undefined && maybeOptions !== undefined) {
-      throw invalid("pass the options as the only argument, or as the second one after a client id.");
-    }
     const options: unknown = (clientIdArgument === undefined ? clientIdOrOptions : maybeOptions) ?? {};
-    if (!isObject(options)) throw invalid("the first argument must be a client id (string) or an options object.");
+    if (!isObject(options) || (clientIdArgument === undefined && maybeOptions !== undefined)) {
+      throw invalid("pass a client id (string) or an options object, or both in that order.");
+    }
     const o = options as ManagedIdentityCredentialOptions;
     const identity = (this.#identity = resolveIdentitySelector(clientIdArgument, options));
-    const check = (field: keyof ManagedIdentityCredentialOptions, ok: (value: unknown) => boolean, what: string): void => {
-      if (o[field] !== undefined && !ok(o[field])) throw invalid(`"${field}" must be ${what}.`);
+    const check = (field: keyof ManagedIdentityCredentialOptions, ok: boolean, what: string): void => {
+      if (o[field] !== undefined && !ok) throw invalid(`"${field}" must be ${what}.`);
     };
-    check("authorityHost", (v) => typeof v === "string", `a string such as "https://login.microsoftonline.com"`);
-    check("arcKeyDirectory", (v) => typeof v === "string" && v !== "", "a non-empty directory path");
-    check("probeImds", (v) => typeof v === "boolean", "a boolean");
-    check("imdsProbeTimeoutInMs", (v) => typeof v === "number" && v > 0 && Number.isFinite(v), "a positive number of milliseconds");
-    check("retryOptions", isObject, "an object");
+    check("authorityHost", typeof o.authorityHost === "string", `a string such as "https://login.microsoftonline.com"`);
+    check("arcKeyDirectory", !!o.arcKeyDirectory && typeof o.arcKeyDirectory === "string", "a non-empty directory path");
+    check("probeImds", typeof o.probeImds === "boolean", "a boolean");
+    check("imdsProbeTimeoutInMs", (o.imdsProbeTimeoutInMs as number) > 0 && Number.isFinite(o.imdsProbeTimeoutInMs), "a positive number of milliseconds");
+    check("retryOptions", isObject(o.retryOptions), "an object");
 
     // The environment is read here, once.
     const config = detectSource(readEnv, {

@@ -1,7 +1,7 @@
 /**
  * The managed-identity sources an app needs only on some hosts — AKS workload identity token exchange,
  * Service Fabric (with its certificate-pinning transport), Azure Machine Learning, Cloud Shell and Azure
- * Arc (with its key-file reader). Published as the subpath `@id/managed-identity/sources` and loaded by
+ * Arc (with its key-file reader) — and the IMDS probe's request, which only credential chains make. Published as the subpath `@id/managed-identity/sources` and loaded by
  * `ManagedIdentityCredential` with a dynamic `import()` the first time a token is requested on such a
  * host, so an app on IMDS or App Service never loads this code (nor ships it, when its bundler splits code).
  */
@@ -12,6 +12,7 @@ import { createAzureMlSource } from "./azure-ml.js";
 import { createCloudShellSource } from "./cloud-shell.js";
 import type { SourceConfig } from "./detect-source.js";
 import type { IdentitySelector } from "./identity-selector.js";
+import { requestImdsProbe } from "./imds-probe-request.js";
 import { LAZY_SOURCES } from "./lazy.js";
 import { createPinnedFetch } from "./pinned-fetch.js";
 import { createServiceFabricSource } from "./service-fabric.js";
@@ -51,5 +52,7 @@ export function createLazySource(
  * want them loaded eagerly at start-up). Call it once, before the first `getToken`.
  */
 export function registerManagedIdentitySources(): void {
-  (globalThis as Record<symbol, unknown>)[LAZY_SOURCES] = { createLazySource };
+  (globalThis as Record<symbol, unknown>)[LAZY_SOURCES] = { createLazySource, probeImds: requestImdsProbe };
 }
+
+export { requestImdsProbe as probeImds };
