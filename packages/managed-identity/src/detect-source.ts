@@ -4,7 +4,7 @@
  * Service Fabric, App Service, Azure Machine Learning, Cloud Shell, Azure Arc, IMDS. The first match
  * wins. Endpoint variables are validated here, so a malformed one fails at construction, naming it.
  */
-import { CredentialUnavailableError, InvalidArgumentError, isValidTenantId } from "@id/core";
+import { InvalidArgumentError, isValidTenantId } from "@id/core";
 import { DEFAULT_AUTHORITY_HOST, normalizeAuthorityHost, tokenEndpointUrl } from "@id/entra";
 import type { IdentitySelector } from "./identity-selector.js";
 import { IMDS_DEFAULT_ENDPOINT } from "./imds-probe.js";
@@ -38,11 +38,6 @@ function environmentUrl(variable: string, value: string, httpsOnly?: boolean): U
   return url;
 }
 
-/** Refuses a user-assigned identity (or, with `kinds`, those kinds) on a source that cannot serve it. */
-function refuseIdentity(identity: IdentitySelector, why: string, kinds = ["clientId", "resourceId", "objectId"]): void {
-  if (kinds.includes(identity.kind)) throw new CredentialUnavailableError(`ManagedIdentityCredential: ${identity.kind} was given, but ${why}.`);
-}
-
 export interface DetectOptions {
   identity: IdentitySelector;
   /** `options.authorityHost` for the token exchange. */
@@ -52,8 +47,8 @@ export interface DetectOptions {
 }
 
 /** Picks the source. Throws `TypeError` (code `invalid_environment`, or `invalid_authority_host`) for a
- * malformed variable, and `CredentialUnavailableError` when the source cannot serve the requested
- * user-assigned identity. */
+ * malformed variable. (Whether the source can serve the requested identity is checked by the lazily loaded
+ * sources, at the first `getToken`.) */
 export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig {
   const { identity } = options;
   const identityEndpoint = env("IDENTITY_ENDPOINT");
@@ -79,7 +74,6 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
       if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(thumbprint)) {
         throw malformed("IDENTITY_SERVER_THUMBPRINT", "it must be the server certificate's SHA-1 or SHA-256 thumbprint (40 or 64 hex digits)");
       }
-      refuseIdentity(identity, "a Service Fabric application's identity is fixed by the cluster configuration; create the credential without an id");
       return { name: "ServiceFabric", endpoint, secret: identityHeader, thumbprint };
     }
     // 2. App Service, Azure Functions, Container Apps (protocol 2019-08-01).
@@ -91,11 +85,9 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
     // 3. Azure Machine Learning (protocol 2017-09-01): user-assigned by client id only.
     const secret = env("MSI_SECRET");
     if (secret) {
-      refuseIdentity(identity, "Azure Machine Learning selects a user-assigned identity by client id only; pass its clientId", ["resourceId", "objectId"]);
       return { name: "AzureML", endpoint, secret, defaultClientId: env("DEFAULT_IDENTITY_CLIENT_ID") };
     }
     // 4. Cloud Shell: the signed-in user's token.
-    refuseIdentity(identity, "Cloud Shell does not support a user-assigned identity (its tokens are the signed-in user's); create the credential without an id");
     return { name: "CloudShell", endpoint };
   }
 

@@ -26,7 +26,7 @@ import type { AccessToken, Acquire, CacheSlot, GetTokenOptions, TokenCredential 
 import { createHttpClient } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
-import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-agent.js";
+import { arcAgentBinary } from "./arc-agent.js";
 import { detectSource } from "./detect-source.js";
 import { describeIdentity, invalid, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
@@ -147,11 +147,12 @@ export class ManagedIdentityCredential implements TokenCredential {
       const source = createAppServiceSource(config.endpoint, config.secret, http, identity);
       this.#tokenSource = () => source;
     } else {
-      const arcKeyDirectory = o.arcKeyDirectory ?? defaultArcKeyDirectory(process.platform, readEnv("ProgramData"));
+      const { arcKeyDirectory } = o;
+      const programData = readEnv("ProgramData");
       let created: Promise<TokenSource> | undefined;
       this.#tokenSource = () =>
         (created ??= loadLazySources(who(config.name)).then(
-          (lazy) => lazy.createLazySource(config, http, transport, identity, arcKeyDirectory),
+          (lazy) => lazy.createLazySource(config, http, transport, identity, arcKeyDirectory, programData),
           (error: unknown) => {
             created = undefined;
             throw error;

@@ -47,9 +47,11 @@ describe("Azure Machine Learning", () => {
     expect(server.requests[0]!.query.get("clientid")).toBe("user-client");
   });
 
-  it.each(["resourceId", "objectId"] as const)("a %s is refused at construction", (option) => {
-    expect(() => new ManagedIdentityCredential({ [option]: "x" })).toThrow(CredentialUnavailableError);
-    expect(() => new ManagedIdentityCredential({ [option]: "x" })).toThrow(/client id only/);
+  it.each(["resourceId", "objectId"] as const)("a %s is refused at the first getToken, before any request", async (option) => {
+    const error = await new ManagedIdentityCredential({ [option]: "x" }).getToken("https://refused.example/.default").catch((e: unknown) => e);
+    expect(CredentialUnavailableError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/client id only/);
+    expect(server.requests).toHaveLength(0);
   });
 });
 

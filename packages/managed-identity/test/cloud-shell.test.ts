@@ -30,9 +30,11 @@ describe("Cloud Shell", () => {
     expect(Object.fromEntries(new URLSearchParams(request!.body))).toEqual({ resource: "https://management.azure.com" });
   });
 
-  it.each(["clientId", "resourceId", "objectId"] as const)("a user-assigned %s is refused at construction", (option) => {
-    expect(() => new ManagedIdentityCredential({ [option]: "x" })).toThrow(CredentialUnavailableError);
-    expect(() => new ManagedIdentityCredential({ [option]: "x" })).toThrow(/Cloud Shell does not support a user-assigned identity/);
+  it.each(["clientId", "resourceId", "objectId"] as const)("a user-assigned %s is refused at the first getToken, before any request", async (option) => {
+    const error = await new ManagedIdentityCredential({ [option]: "x" }).getToken("https://refused.example/.default").catch((e: unknown) => e);
+    expect(CredentialUnavailableError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/Cloud Shell does not support a user-assigned identity/);
+    expect(server.requests).toHaveLength(0);
   });
 });
 

@@ -77,9 +77,11 @@ describe("Service Fabric", () => {
     expect(() => new ManagedIdentityCredential()).toThrow(/IDENTITY_SERVER_THUMBPRINT is malformed/);
   });
 
-  it.each(["clientId", "resourceId", "objectId"] as const)("a user-assigned %s is refused at construction", (option) => {
-    expect(() => new ManagedIdentityCredential({ [option]: "x" })).toThrow(CredentialUnavailableError);
-    expect(() => new ManagedIdentityCredential({ [option]: "x" })).toThrow(/fixed by the cluster configuration/);
+  it.each(["clientId", "resourceId", "objectId"] as const)("a user-assigned %s is refused at the first getToken, before any request", async (option) => {
+    const error = await new ManagedIdentityCredential({ [option]: "x" }).getToken("https://refused.example/.default").catch((e: unknown) => e);
+    expect(CredentialUnavailableError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/fixed by the cluster configuration/);
+    expect(server.requests).toHaveLength(0);
   });
 
   it("404 ManagedIdentityNotFound → CredentialUnavailableError", async () => {
