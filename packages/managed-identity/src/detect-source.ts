@@ -4,8 +4,10 @@
  * Service Fabric, App Service, Azure Machine Learning, Cloud Shell, Azure Arc, IMDS. The first match
  * wins. Endpoint variables are validated here, so a malformed one fails at construction, naming it.
  */
+import { existsSync } from "node:fs";
 import { InvalidArgumentError, isValidTenantId } from "@id/core";
 import { DEFAULT_AUTHORITY_HOST, normalizeAuthorityHost, tokenEndpointUrl } from "@id/entra";
+import { arcAgentBinary } from "./arc-agent.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { IMDS_DEFAULT_ENDPOINT } from "./imds-probe.js";
 
@@ -38,19 +40,10 @@ function environmentUrl(variable: string, value: string, httpsOnly?: boolean): U
   return url;
 }
 
-export interface DetectOptions {
-  identity: IdentitySelector;
-  /** `options.authorityHost` for the token exchange. */
-  authorityHost?: string | undefined;
-  /** Whether the Azure Arc agent is installed (its `himds` binary exists). */
-  arcAgentInstalled: () => boolean;
-}
-
-/** Picks the source. Throws `TypeError` (code `invalid_environment`, or `invalid_authority_host`) for a
+/** Picks the source (`authorityHost`: the option, for the token exchange). Throws `TypeError` (code `invalid_environment`, or `invalid_authority_host`) for a
  * malformed variable. (Whether the source can serve the requested identity is checked by the lazily loaded
  * sources, at the first `getToken`.) */
-export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig {
-  const { identity } = options;
+export function detectSource(env: ReadEnv, identity: IdentitySelector, authorityHost: string | undefined): SourceConfig {
   const identityEndpoint = env("IDENTITY_ENDPOINT");
   const identityHeader = env("IDENTITY_HEADER");
   const msiEndpoint = env("MSI_ENDPOINT");
@@ -61,7 +54,7 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
   const clientId = identity.kind === "clientId" ? identity.value : identity.kind === "system" ? env("AZURE_CLIENT_ID") : undefined;
   if (tokenFilePath && tenant && clientId) {
     if (!isValidTenantId(tenant)) throw malformed("AZURE_TENANT_ID", "it must be a tenant id (letters, digits, '-' and '.')");
-    const host = normalizeAuthorityHost(options.authorityHost ?? env("AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY_HOST, options.authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : undefined);
+    const host = normalizeAuthorityHost(authorityHost ?? env("AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY_HOST, authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : undefined);
     return { name: "TokenExchange", endpoint: tokenEndpointUrl(host, tenant), tokenFilePath, tenantId: tenant, clientId };
   }
 
@@ -99,7 +92,8 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
     if (endpoint.hostname === "localhost") endpoint.hostname = "127.0.0.1";
     return { name: "AzureArc", endpoint: endpoint.href };
   }
-  if (options.arcAgentInstalled()) return { name: "AzureArc", endpoint: ARC_DEFAULT_ENDPOINT };
+  const agent = arcAgentBinary(process.platform, env("ProgramFiles"));
+  if (agent && existsSync(agent)) return { name: "AzureArc", endpoint: ARC_DEFAULT_ENDPOINT };
 
   // 6. IMDS; AZURE_POD_IDENTITY_AUTHORITY_HOST replaces the address.
   const host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");

@@ -10,7 +10,6 @@
  *
  * Docs: https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token
  */
-import { existsSync } from "node:fs";
 import {
   CredentialUnavailableError,
   cachePartition,
@@ -23,10 +22,9 @@ import {
   tokenCacheKey,
 } from "@id/core";
 import type { AccessToken, Acquire, CacheSlot, GetTokenOptions, TokenCredential } from "@id/core";
-import { createHttpClient } from "@id/entra";
+import { createHttpClient, isJsonObject } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
-import { arcAgentBinary } from "./arc-agent.js";
 import { detectSource } from "./detect-source.js";
 import { describeIdentity, invalid, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
@@ -86,10 +84,6 @@ const SLOT_LIMIT = 256;
 const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 const logged = new Set<string>();
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export class ManagedIdentityCredential implements TokenCredential {
   /** The source chosen from the environment. */
   readonly source: SourceName;
@@ -109,7 +103,7 @@ export class ManagedIdentityCredential implements TokenCredential {
   constructor(clientIdOrOptions?: string | ManagedIdentityCredentialOptions, maybeOptions?: ManagedIdentityCredentialOptions) {
     const clientIdArgument = typeof clientIdOrOptions === "string" ? clientIdOrOptions : undefined;
     const options: unknown = (clientIdArgument === undefined ? clientIdOrOptions : maybeOptions) ?? {};
-    if (!isObject(options) || (clientIdArgument === undefined && maybeOptions !== undefined)) {
+    if (!isJsonObject(options) || (clientIdArgument === undefined && maybeOptions !== undefined)) {
       throw invalid("pass a client id (string) or an options object, or both in that order.");
     }
     const o = options as ManagedIdentityCredentialOptions;
@@ -121,17 +115,10 @@ export class ManagedIdentityCredential implements TokenCredential {
     check("arcKeyDirectory", !!o.arcKeyDirectory && typeof o.arcKeyDirectory === "string", "a non-empty directory path");
     check("probeImds", typeof o.probeImds === "boolean", "a boolean");
     check("imdsProbeTimeoutInMs", (o.imdsProbeTimeoutInMs as number) > 0 && Number.isFinite(o.imdsProbeTimeoutInMs), "a positive number of milliseconds");
-    check("retryOptions", isObject(o.retryOptions), "an object");
+    check("retryOptions", isJsonObject(o.retryOptions), "an object");
 
     // The environment is read here, once.
-    const config = detectSource(readEnv, {
-      identity,
-      authorityHost: o.authorityHost,
-      arcAgentInstalled: () => {
-        const binary = arcAgentBinary(process.platform, readEnv("ProgramFiles"));
-        return binary !== undefined && existsSync(binary);
-      },
-    });
+    const config = detectSource(readEnv, identity, o.authorityHost);
     this.source = config.name;
 
     // Given retry fields replace the source's defaults one by one; the transport checks them.
