@@ -48,7 +48,7 @@ function refreshInFromRefreshOn(value: unknown, started: number): number | undef
 }
 
 // The answers by which a source says "the identity you asked for is not assigned here".
-const IDENTITY_NOT_FOUND = /identity not found|unable to load the proper managed identity|managedidentitynotfound|no managed identity|not been assigned|is not assigned|identity .*not found/i;
+const IDENTITY_NOT_FOUND = /identity .*not found|unable to load the proper managed identity|managedidentitynotfound|no managed identity|(not been|is not) assigned/i;
 
 const FALLBACK_ERROR: Record<number, string> = { 400: "invalid_request", 401: "unauthorized_client", 403: "forbidden", 404: "not_found", 429: "too_many_requests" };
 
