@@ -31,11 +31,14 @@ function malformed(variable: string, why: string): InvalidArgumentError {
   return new InvalidArgumentError("invalid_environment", `ManagedIdentityCredential: the environment variable ${variable} is malformed: ${why}. Fix or unset it.`);
 }
 
-/** Checks an endpoint URL taken from the environment: absolute, http(s) (or https only), no user information or fragment. */
-function environmentUrl(variable: string, value: string, httpsOnly?: boolean): URL {
+/**
+ * Checks an endpoint URL taken from the environment: absolute, http or https (`https`: https only), without
+ * user information or fragment (`host`: nor a query, for a host address).
+ */
+function environmentUrl(variable: string, value: string, https?: boolean, host?: boolean): URL {
   const url = URL.canParse(value) ? new URL(value) : undefined;
-  if (!url || (url.protocol !== "https:" && (httpsOnly || url.protocol !== "http:")) || url.username || url.password || url.hash) {
-    throw malformed(variable, `it must be an absolute ${httpsOnly ? "https" : "http or https"} URL without user information or fragment`);
+  if (!url || (url.protocol !== "https:" && (https || url.protocol !== "http:")) || url.username || url.password || url.hash || (host && url.search)) {
+    throw malformed(variable, `it must be an absolute ${https ? "https" : "http or https"} URL without user information${host ? ", query" : ""} or fragment`);
   }
   return url;
 }
@@ -98,8 +101,7 @@ export function detectSource(env: ReadEnv, identity: IdentitySelector, authority
   // 6. IMDS; AZURE_POD_IDENTITY_AUTHORITY_HOST replaces the address.
   const host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
   if (host) {
-    const url = environmentUrl("AZURE_POD_IDENTITY_AUTHORITY_HOST", host);
-    if (url.search !== "") throw malformed("AZURE_POD_IDENTITY_AUTHORITY_HOST", "it must be a host address without a query");
+    const url = environmentUrl("AZURE_POD_IDENTITY_AUTHORITY_HOST", host, false, true);
     return { name: "Imds", endpoint: `${url.href.replace(/\/+$/, "")}/metadata/identity/oauth2/token`, hostFromEnvironment: true };
   }
   return { name: "Imds", endpoint: IMDS_DEFAULT_ENDPOINT, hostFromEnvironment: false };

@@ -126,12 +126,12 @@ export class ManagedIdentityCredential implements TokenCredential {
     for (const [name, value] of Object.entries(o.retryOptions ?? {})) if (value !== undefined) retryOptions[name] = value;
     const transport: HttpClientOptions = { fetch: o.fetch, dispatcher: o.dispatcher, timeoutInMs: o.timeoutInMs, maxResponseBytes: o.maxResponseBytes, retryOptions };
     const http = createHttpClient(transport);
-    if (config.name === "Imds") {
-      const probe = o.probeImds === true && !config.hostFromEnvironment && readEnv("AZURE_TOKEN_CREDENTIALS")?.trim() !== "ManagedIdentityCredential";
-      const source = createImdsSource(config.endpoint, http, identity, probe ? { timeoutInMs: o.imdsProbeTimeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS, fetch: o.fetch } : undefined);
-      this.#tokenSource = () => source;
-    } else if (config.name === "AppService") {
-      const source = createAppServiceSource(config.endpoint, config.secret, http, identity);
+    if (config.name === "Imds" || config.name === "AppService") {
+      const probe = o.probeImds === true && config.name === "Imds" && !config.hostFromEnvironment && readEnv("AZURE_TOKEN_CREDENTIALS")?.trim() !== "ManagedIdentityCredential";
+      const source =
+        config.name === "Imds"
+          ? createImdsSource(config.endpoint, http, identity, probe ? { timeoutInMs: o.imdsProbeTimeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS, fetch: o.fetch } : undefined)
+          : createAppServiceSource(config.endpoint, config.secret, http, identity);
       this.#tokenSource = () => source;
     } else {
       const { arcKeyDirectory } = o;

@@ -1,9 +1,10 @@
 /**
  * The managed-identity sources an app needs only on some hosts — AKS workload identity token exchange,
  * Service Fabric (with its certificate-pinning transport), Azure Machine Learning, Cloud Shell and Azure
- * Arc (with its key-file reader) — and the IMDS probe's request, which only credential chains make. Published as the subpath `@id/managed-identity/sources` and loaded by
- * `ManagedIdentityCredential` with a dynamic `import()` the first time a token is requested on such a
- * host, so an app on IMDS or App Service never loads this code (nor ships it, when its bundler splits code).
+ * Arc (with its key-file reader) — and the IMDS probe's request, which only credential chains make.
+ * Published as the subpath `@id/managed-identity/sources` and loaded by `ManagedIdentityCredential` with a
+ * dynamic `import()` the first time a token (or a probe) is requested on such a host, so an app on IMDS or
+ * App Service never loads this code (nor ships it, when its bundler splits code).
  */
 import { CredentialUnavailableError } from "@id/core";
 import { createHttpClient } from "@id/entra";
@@ -30,10 +31,10 @@ function refuseIdentity(identity: IdentitySelector, why: string, kinds = ["clien
 }
 
 /**
- * Creates the source `config` names (or throws `CredentialUnavailableError` when it cannot serve the
- * requested identity: Service Fabric and Cloud Shell have one identity only, Azure ML takes a client id only). `http` is built from `transport`; Service Fabric builds its own
- * from it, on the pinned `fetch`. `arcKeyDirectory` is the option; `programData` the variable its
- * Windows default is under.
+ * Creates the source `config` names, or throws `CredentialUnavailableError` when it cannot serve the
+ * requested identity (Service Fabric and Cloud Shell have one identity only; Azure ML takes a client id
+ * only). `http` is built from `transport`; Service Fabric builds its own from it, on the pinned `fetch`.
+ * `arcKeyDirectory` is the option; `programData` the variable its Windows default is under.
  */
 export function createLazySource(
   config: LazySourceConfig,
