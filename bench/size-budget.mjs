@@ -1,8 +1,10 @@
 // Bundle-size budgets, enforced by `pnpm test` (after the packages are built): each entry is a tiny app
-// that uses one credential, bundled with esbuild (node, esm, minified) the way a user's bundler would.
+// that uses one credential, bundled with esbuild (node, esm, minified) the way a user's bundler would —
+// into one file (`limit`) and, for an entry with `initialLimit`, also with code splitting, where the
+// budget is what the app loads at start-up (its entry chunk and the chunks it imports statically).
 //   node bench/size-budget.mjs [--json]
 import { readFileSync } from "node:fs";
-import { bundle } from "./lib/bundle.mjs";
+import { bundle, bundleSplit } from "./lib/bundle.mjs";
 
 
 /** The budgets: bytes of minified output. */
@@ -21,13 +23,15 @@ export const BUDGETS = [
     limit: 18 * 1024,
   },
   {
-    // Goal (issue 5): 20 KB. Not met (32.7 KB); the limit is the measured size rounded up to the next KB. This
-    // is the one-file bundle, which includes every source: the sources only some hosts need sit behind a
-    // dynamic import of "@id/managed-identity/sources", which a code-splitting bundler puts in its own chunk.
+    // Goal (issue 5): 20 KB for what an app on IMDS or App Service loads. Not met: 24,275 B are loaded at
+    // start-up with code splitting (the sources only some hosts need, and the IMDS probe's request, sit behind
+    // a dynamic import of "@id/managed-identity/sources" and go to a chunk of their own); 32,704 B as one file
+    // (every source included; target 27 KB, not met). Each limit is the measured size rounded up to the next KB.
     name: "ManagedIdentityCredential (@id/managed-identity)",
     code: `import { ManagedIdentityCredential } from "@id/managed-identity";
            export const c = new ManagedIdentityCredential();`,
     limit: 33 * 1024,
+    initialLimit: 24 * 1024,
   },
 ];
 
@@ -38,11 +42,14 @@ export async function bundleSize(code) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   let failed = 0;
-  for (const budget of BUDGETS) {
-    const size = await bundleSize(budget.code);
-    const ok = size <= budget.limit;
+  const report = (name, size, limit) => {
+    const ok = size <= limit;
     if (!ok) failed += 1;
-    console.log(`${ok ? "ok  " : "OVER"} ${budget.name}: ${(size / 1024).toFixed(1)} KB (budget ${(budget.limit / 1024).toFixed(0)} KB)`);
+    console.log(`${ok ? "ok  " : "OVER"} ${name}: ${(size / 1024).toFixed(1)} KB (${size} B; budget ${(limit / 1024).toFixed(0)} KB)`);
+  };
+  for (const budget of BUDGETS) {
+    report(budget.initialLimit === undefined ? budget.name : `${budget.name}, one file`, await bundleSize(budget.code), budget.limit);
+    if (budget.initialLimit !== undefined) report(`${budget.name}, loaded at start-up (code splitting)`, (await bundleSplit(budget.code)).initial, budget.initialLimit);
   }
   if (failed > 0) {
     console.error(`size budget: ${failed} bundle(s) over budget`);

@@ -12,8 +12,7 @@ export { DEFAULT_RETRY_OPTIONS, backoffDelayMs, isRetryableStatus, resolveRetryO
 export type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, createHttpClient, sleep } from "./http-client.js";
 export type { FetchLike, HttpClient, HttpClientOptions, HttpRequest, HttpResponse, SendOptions } from "./http-client.js";
-export { CAE_CLIENT_CAPABILITY, buildClaims, parseClaims } from "./claims.js";
-export { errorFromResponse, parseJsonObject, parseTokenResponse } from "./token-response.js";
+export { errorFromResponse, isJsonObject, parseJsonObject, parseTokenResponse } from "./token-response.js";
 export type { TokenResult } from "./token-response.js";
 export { createEntraClient } from "./entra-client.js";
 export type { EntraClient, EntraClientOptions, RequestTokenOptions, TokenForm } from "./entra-client.js";

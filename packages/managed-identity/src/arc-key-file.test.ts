@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-agent.js";
+import { arcAgentBinary } from "./arc-agent.js";
+import { defaultArcKeyDirectory } from "./arc-key-file.js";
 import { keyFilePathFromChallenge } from "./arc-key-file.js";
 
 describe("Azure Arc challenge header", () => {

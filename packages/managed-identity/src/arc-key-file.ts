@@ -6,8 +6,15 @@
  * anything else is refused with the reason, and nothing is read. Node-only (`node:fs`).
  */
 import { open, realpath } from "node:fs/promises";
-import { basename, dirname, isAbsolute, resolve } from "node:path";
+import { basename, dirname, isAbsolute, resolve, win32 } from "node:path";
 import { ARC_KEY_FILE_MAX_BYTES } from "./arc-agent.js";
+
+/** The agent's token directory on this platform, or `undefined` where Azure Arc does not run. */
+export function defaultArcKeyDirectory(platform: string, programData: string | undefined): string | undefined {
+  if (platform === "linux") return "/var/opt/azcmagent/tokens";
+  if (platform === "win32") return win32.join(programData ?? "C:\\ProgramData", "AzureConnectedMachineAgent", "Tokens");
+  return undefined;
+}
 
 /** Why a challenge was refused (the message says what was wrong; it never holds the file's content). */
 export class ArcChallengeError extends Error {

@@ -4,8 +4,10 @@
  * Service Fabric, App Service, Azure Machine Learning, Cloud Shell, Azure Arc, IMDS. The first match
  * wins. Endpoint variables are validated here, so a malformed one fails at construction, naming it.
  */
-import { CredentialUnavailableError, InvalidArgumentError, checkTenantId } from "@id/core";
+import { existsSync } from "node:fs";
+import { CredentialUnavailableError, InvalidArgumentError, isValidTenantId } from "@id/core";
 import { DEFAULT_AUTHORITY_HOST, normalizeAuthorityHost, tokenEndpointUrl } from "@id/entra";
+import { arcAgentBinary } from "./arc-agent.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { IMDS_DEFAULT_ENDPOINT } from "./imds-probe.js";
 
@@ -29,42 +31,27 @@ function malformed(variable: string, why: string): InvalidArgumentError {
   return new InvalidArgumentError("invalid_environment", `ManagedIdentityCredential: the environment variable ${variable} is malformed: ${why}. Fix or unset it.`);
 }
 
-/** Checks an endpoint URL taken from the environment; returns it parsed. */
-function environmentUrl(variable: string, value: string, httpsOnly = false): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw malformed(variable, "it is not an absolute URL");
+/**
+ * Checks an endpoint URL taken from the environment: absolute, http or https (`https`: https only), without
+ * user information or fragment (`host`: nor a query, for a host address).
+ */
+function environmentUrl(variable: string, value: string, https?: boolean, host?: boolean): URL {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || (url.protocol !== "https:" && (https || url.protocol !== "http:")) || url.username || url.password || url.hash || (host && url.search)) {
+    throw malformed(variable, `it must be an absolute ${https ? "https" : "http or https"} URL without user information${host ? ", query" : ""} or fragment`);
   }
-  if (url.protocol !== "https:" && (httpsOnly || url.protocol !== "http:")) {
-    throw malformed(variable, httpsOnly ? "the Service Fabric endpoint must use https" : `the scheme must be http or https, not ${url.protocol.slice(0, -1)}`);
-  }
-  if (url.username !== "" || url.password !== "") throw malformed(variable, "it must not contain user information");
-  if (url.hash !== "") throw malformed(variable, "it must not contain a fragment");
   return url;
 }
 
-/** Refuses a user-assigned identity on a source that has only one identity. */
-function systemOnly(label: string, identity: IdentitySelector, why: string): void {
-  if (identity.kind !== "system") {
-    throw new CredentialUnavailableError(`ManagedIdentityCredential: ${label} does not support a user-assigned identity (${identity.kind} was given). ${why}`);
-  }
+/** Refuses a user-assigned identity (or, with `kinds`, those kinds) on a source that cannot serve it. */
+function refuseIdentity(identity: IdentitySelector, why: string, kinds = ["clientId", "resourceId", "objectId"]): void {
+  if (kinds.includes(identity.kind)) throw new CredentialUnavailableError(`ManagedIdentityCredential: ${identity.kind} was given, but ${why}.`);
 }
 
-export interface DetectOptions {
-  identity: IdentitySelector;
-  /** `options.authorityHost` for the token exchange. */
-  authorityHost?: string | undefined;
-  /** Whether the Azure Arc agent is installed (its `himds` binary exists). */
-  arcAgentInstalled: () => boolean;
-}
-
-/** Picks the source. Throws `TypeError` (code `invalid_environment`, or `invalid_authority_host`) for a
+/** Picks the source (`authorityHost`: the option, for the token exchange). Throws `TypeError` (code `invalid_environment`, or `invalid_authority_host`) for a
  * malformed variable, and `CredentialUnavailableError` when the source cannot serve the requested
  * user-assigned identity. */
-export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig {
-  const { identity } = options;
+export function detectSource(env: ReadEnv, identity: IdentitySelector, authorityHost: string | undefined): SourceConfig {
   const identityEndpoint = env("IDENTITY_ENDPOINT");
   const identityHeader = env("IDENTITY_HEADER");
   const msiEndpoint = env("MSI_ENDPOINT");
@@ -74,20 +61,9 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
   const tenant = env("AZURE_TENANT_ID");
   const clientId = identity.kind === "clientId" ? identity.value : identity.kind === "system" ? env("AZURE_CLIENT_ID") : undefined;
   if (tokenFilePath && tenant && clientId) {
-    let tenantId: string;
-    try {
-      tenantId = checkTenantId(tenant);
-    } catch {
-      throw malformed("AZURE_TENANT_ID", "it is not a valid tenant id (letters, digits, '-' and '.')");
-    }
-    const envHost = env("AZURE_AUTHORITY_HOST");
-    const host =
-      options.authorityHost !== undefined
-        ? normalizeAuthorityHost(options.authorityHost)
-        : envHost !== undefined
-          ? normalizeAuthorityHost(envHost, "AZURE_AUTHORITY_HOST")
-          : DEFAULT_AUTHORITY_HOST;
-    return { name: "TokenExchange", endpoint: tokenEndpointUrl(host, tenantId), tokenFilePath, tenantId, clientId };
+    if (!isValidTenantId(tenant)) throw malformed("AZURE_TENANT_ID", "it must be a tenant id (letters, digits, '-' and '.')");
+    const host = normalizeAuthorityHost(authorityHost ?? env("AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY_HOST, authorityHost === undefined ? "AZURE_AUTHORITY_HOST" : undefined);
+    return { name: "TokenExchange", endpoint: tokenEndpointUrl(host, tenant), tokenFilePath, tenantId: tenant, clientId };
   }
 
   if (identityEndpoint && identityHeader) {
@@ -96,10 +72,10 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
     const thumbprint = env("IDENTITY_SERVER_THUMBPRINT")?.replace(/[\s:]/g, "").toLowerCase();
     if (thumbprint !== undefined) {
       const endpoint = environmentUrl("IDENTITY_ENDPOINT", identityEndpoint, true).href;
-      if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(thumbprint)) {
-        throw malformed("IDENTITY_SERVER_THUMBPRINT", "it must be the server certificate's SHA-1 (40 hex digits) or SHA-256 (64 hex digits) thumbprint");
+      if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(thumbprint)) {
+        throw malformed("IDENTITY_SERVER_THUMBPRINT", "it must be the server certificate's SHA-1 or SHA-256 thumbprint (40 or 64 hex digits)");
       }
-      systemOnly("Service Fabric", identity, "A Service Fabric application's identity is fixed by the cluster configuration; create the credential without an id.");
+      refuseIdentity(identity, "a Service Fabric application's identity is fixed by the cluster configuration; create the credential without an id");
       return { name: "ServiceFabric", endpoint, secret: identityHeader, thumbprint };
     }
     // 2. App Service, Azure Functions, Container Apps (protocol 2019-08-01).
@@ -111,15 +87,11 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
     // 3. Azure Machine Learning (protocol 2017-09-01): user-assigned by client id only.
     const secret = env("MSI_SECRET");
     if (secret) {
-      if (identity.kind === "resourceId" || identity.kind === "objectId") {
-        throw new CredentialUnavailableError(
-          `ManagedIdentityCredential: Azure Machine Learning selects a user-assigned identity by client id only (${identity.kind} was given). Pass the identity's clientId instead.`,
-        );
-      }
+      refuseIdentity(identity, "Azure Machine Learning selects a user-assigned identity by client id only; pass its clientId", ["resourceId", "objectId"]);
       return { name: "AzureML", endpoint, secret, defaultClientId: env("DEFAULT_IDENTITY_CLIENT_ID") };
     }
     // 4. Cloud Shell: the signed-in user's token.
-    systemOnly("Cloud Shell", identity, "Cloud Shell issues tokens for the signed-in user; create the credential without an id.");
+    refuseIdentity(identity, "Cloud Shell does not support a user-assigned identity (its tokens are the signed-in user's); create the credential without an id");
     return { name: "CloudShell", endpoint };
   }
 
@@ -131,13 +103,13 @@ export function detectSource(env: ReadEnv, options: DetectOptions): SourceConfig
     if (endpoint.hostname === "localhost") endpoint.hostname = "127.0.0.1";
     return { name: "AzureArc", endpoint: endpoint.href };
   }
-  if (options.arcAgentInstalled()) return { name: "AzureArc", endpoint: ARC_DEFAULT_ENDPOINT };
+  const agent = arcAgentBinary(process.platform, env("ProgramFiles"));
+  if (agent && existsSync(agent)) return { name: "AzureArc", endpoint: ARC_DEFAULT_ENDPOINT };
 
   // 6. IMDS; AZURE_POD_IDENTITY_AUTHORITY_HOST replaces the address.
   const host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
   if (host) {
-    const url = environmentUrl("AZURE_POD_IDENTITY_AUTHORITY_HOST", host);
-    if (url.search !== "") throw malformed("AZURE_POD_IDENTITY_AUTHORITY_HOST", "it must be a host address without a query");
+    const url = environmentUrl("AZURE_POD_IDENTITY_AUTHORITY_HOST", host, false, true);
     return { name: "Imds", endpoint: `${url.href.replace(/\/+$/, "")}/metadata/identity/oauth2/token`, hostFromEnvironment: true };
   }
   return { name: "Imds", endpoint: IMDS_DEFAULT_ENDPOINT, hostFromEnvironment: false };

@@ -9,7 +9,6 @@ export type IdentitySelector =
   | { readonly kind: "system" }
   | { readonly kind: "clientId" | "resourceId" | "objectId"; readonly value: string };
 
-const ID_FIELDS = ["clientId", "resourceId", "objectId"] as const;
 // An id goes into a query string; it never holds whitespace or control characters.
 const ID_VALUE = /^[^\s\u0000-\u001f\u007f]{1,1024}$/;
 
@@ -26,17 +25,16 @@ export function resolveIdentitySelector(clientIdArgument: string | undefined, op
   if (clientIdArgument !== undefined && options["clientId"] !== undefined && options["clientId"] !== clientIdArgument) {
     throw invalid("the client id was given twice with different values (as the first argument and as options.clientId); give it once.");
   }
-  const value = (kind: string): unknown => (kind === "clientId" ? (clientIdArgument ?? options[kind]) : options[kind]);
-  const given = ID_FIELDS.filter((kind) => value(kind) !== undefined);
+  const values: Record<string, unknown> = { clientId: clientIdArgument ?? options["clientId"], resourceId: options["resourceId"], objectId: options["objectId"] };
+  const given = Object.keys(values).filter((kind) => values[kind] !== undefined) as Array<"clientId" | "resourceId" | "objectId">;
   if (given.length > 1) {
-    throw invalid(`only one of "clientId", "resourceId" or "objectId" may be given; got ${given.map((kind) => `"${kind}"`).join(" and ")}. Pick the one that names the user-assigned identity.`);
+    throw invalid(`only one of "clientId", "resourceId" or "objectId" may be given; got "${given.join('" and "')}". Pick the one that names the user-assigned identity.`);
   }
   const [kind] = given;
   if (kind === undefined) return { kind: "system" };
-  const id = value(kind);
+  const id = values[kind];
   if (typeof id !== "string" || !ID_VALUE.test(id)) {
-    const field = kind === "clientId" && clientIdArgument !== undefined ? "clientId" : `options.${kind}`;
-    throw invalid(`"${field}" must be a non-empty string without spaces (at most 1,024 characters); got ${typeof id === "string" ? "an invalid string" : typeof id}.`);
+    throw invalid(`"${kind === "clientId" && clientIdArgument !== undefined ? kind : `options.${kind}`}" must be a non-empty string without spaces (at most 1,024 characters); got ${typeof id === "string" ? "an invalid string" : typeof id}.`);
   }
   return { kind, value: id };
 }

@@ -7,11 +7,13 @@
  * The answer is remembered for the life of the process, per endpoint, and concurrent probes share one
  * request: a chain walking past managed identity on a developer machine pays the timeout once, not on
  * every `getToken` (the incumbent probes every time). A successful token request also counts as "here".
+ *
+ * The request itself (`imds-probe-request.ts`) is loaded with the lazily loaded sources: only apps that
+ * probe (credential chains) load it.
  */
-import { createHttpClient } from "@id/entra";
 import type { FetchLike } from "@id/entra";
-import { getLogger } from "@id/core";
 import type { AbortSignalLike } from "@id/core";
+import { loadLazySources } from "./lazy.js";
 
 /** Default probe timeout, milliseconds. */
 export const DEFAULT_IMDS_PROBE_TIMEOUT_MS = 1000;
@@ -49,32 +51,7 @@ export function imdsProbeState(): ProbeState {
  * one request.
  */
 export function probeImds(options: ImdsProbeOptions = {}): Promise<boolean> {
-  const { endpoint = IMDS_DEFAULT_ENDPOINT, timeoutInMs = DEFAULT_IMDS_PROBE_TIMEOUT_MS, abortSignal } = options;
-  const { probes, available } = imdsProbeState();
-  if (available.has(endpoint)) return Promise.resolve(true);
-  let result = probes.get(endpoint);
-  if (result !== undefined) return result;
-  const url = new URL(endpoint);
-  url.search = "";
-  const log = (what: string) => getLogger("ManagedIdentityCredential").info(`IMDS probe of ${url.origin}: ${what}.`);
-  result = createHttpClient({ fetch: options.fetch, timeoutInMs, retryOptions: { maxRetries: 0 } })
-    .send({ method: "GET", url: url.href, headers: { accept: "application/json" } }, { abortSignal, description: "IMDS probe" })
-    .then(
-      ({ status, body }) => {
-        const answered = !(status === 403 && /unreachable/i.test(body));
-        log(`status ${status}; ${answered ? "available" : "unreachable"}`);
-        if (answered) available.add(endpoint);
-        return answered;
-      },
-      (error: unknown) => {
-        if (abortSignal?.aborted) {
-          probes.delete(endpoint);
-          throw error;
-        }
-        log(`no answer within ${timeoutInMs} ms or connection failed; not available`);
-        return false;
-      },
-    );
-  probes.set(endpoint, result);
-  return result;
+  return imdsProbeState().available.has(options.endpoint ?? IMDS_DEFAULT_ENDPOINT)
+    ? Promise.resolve(true)
+    : loadLazySources("ManagedIdentityCredential (IMDS probe)").then((lazy) => lazy.probeImds(options));
 }

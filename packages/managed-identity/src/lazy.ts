@@ -4,13 +4,14 @@
  * bundlers see it, so a bundled app always carries the code it may need (in a chunk of its own when the
  * bundler splits code; inlined otherwise). Bundle size is never bought with a run-time failure.
  */
-import type { createLazySource } from "./sources.js";
+import type { createLazySource, probeImds } from "./sources.js";
 
 /** Where `registerManagedIdentitySources()` puts the module. */
 export const LAZY_SOURCES = Symbol.for("@id/managed-identity.sources.v1");
 
 interface LazySources {
   createLazySource: typeof createLazySource;
+  probeImds: typeof probeImds;
 }
 
 let loading: Promise<LazySources> | undefined;

@@ -10,7 +10,6 @@
  *
  * Docs: https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token
  */
-import { existsSync } from "node:fs";
 import {
   CredentialUnavailableError,
   cacheKey,
@@ -25,10 +24,9 @@ import {
   scopeToResource,
 } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
-import { createHttpClient } from "@id/entra";
+import { createHttpClient, isJsonObject } from "@id/entra";
 import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
 import { createAppServiceSource } from "./app-service.js";
-import { arcAgentBinary, defaultArcKeyDirectory } from "./arc-agent.js";
 import { detectSource } from "./detect-source.js";
 import { describeIdentity, invalid, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
@@ -88,10 +86,6 @@ const SERVED_LIMIT = 256;
 const logger = /* @__PURE__ */ getLogger("ManagedIdentityCredential");
 const logged = new Set<string>();
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export class ManagedIdentityCredential implements TokenCredential {
   /** The source chosen from the environment. */
   readonly source: SourceName;
@@ -110,31 +104,23 @@ export class ManagedIdentityCredential implements TokenCredential {
   constructor(clientId: string, options?: ManagedIdentityCredentialOptions);
   constructor(clientIdOrOptions?: string | ManagedIdentityCredentialOptions, maybeOptions?: ManagedIdentityCredentialOptions) {
     const clientIdArgument = typeof clientIdOrOptions === "string" ? clientIdOrOptions : undefined;
-    if (clientIdArgument === undefined && maybeOptions !== undefined) {
-      throw invalid("pass the options as the only argument, or as the second one after a client id.");
-    }
     const options: unknown = (clientIdArgument === undefined ? clientIdOrOptions : maybeOptions) ?? {};
-    if (!isObject(options)) throw invalid("the first argument must be a client id (string) or an options object.");
+    if (!isJsonObject(options) || (clientIdArgument === undefined && maybeOptions !== undefined)) {
+      throw invalid("pass a client id (string) or an options object, or both in that order.");
+    }
     const o = options as ManagedIdentityCredentialOptions;
     const identity = (this.#identity = resolveIdentitySelector(clientIdArgument, options));
-    const check = (field: keyof ManagedIdentityCredentialOptions, ok: (value: unknown) => boolean, what: string): void => {
-      if (o[field] !== undefined && !ok(o[field])) throw invalid(`"${field}" must be ${what}.`);
+    const check = (field: keyof ManagedIdentityCredentialOptions, ok: boolean, what: string): void => {
+      if (o[field] !== undefined && !ok) throw invalid(`"${field}" must be ${what}.`);
     };
-    check("authorityHost", (v) => typeof v === "string", `a string such as "https://login.microsoftonline.com"`);
-    check("arcKeyDirectory", (v) => typeof v === "string" && v !== "", "a non-empty directory path");
-    check("probeImds", (v) => typeof v === "boolean", "a boolean");
-    check("imdsProbeTimeoutInMs", (v) => typeof v === "number" && v > 0 && Number.isFinite(v), "a positive number of milliseconds");
-    check("retryOptions", isObject, "an object");
+    check("authorityHost", typeof o.authorityHost === "string", `a string such as "https://login.microsoftonline.com"`);
+    check("arcKeyDirectory", !!o.arcKeyDirectory && typeof o.arcKeyDirectory === "string", "a non-empty directory path");
+    check("probeImds", typeof o.probeImds === "boolean", "a boolean");
+    check("imdsProbeTimeoutInMs", (o.imdsProbeTimeoutInMs as number) > 0 && Number.isFinite(o.imdsProbeTimeoutInMs), "a positive number of milliseconds");
+    check("retryOptions", isJsonObject(o.retryOptions), "an object");
 
     // The environment is read here, once.
-    const config = detectSource(readEnv, {
-      identity,
-      authorityHost: o.authorityHost,
-      arcAgentInstalled: () => {
-        const binary = arcAgentBinary(process.platform, readEnv("ProgramFiles"));
-        return binary !== undefined && existsSync(binary);
-      },
-    });
+    const config = detectSource(readEnv, identity, o.authorityHost);
     this.source = config.name;
 
     // Given retry fields replace the source's defaults one by one; the transport checks them.
@@ -142,19 +128,20 @@ export class ManagedIdentityCredential implements TokenCredential {
     for (const [name, value] of Object.entries(o.retryOptions ?? {})) if (value !== undefined) retryOptions[name] = value;
     const transport: HttpClientOptions = { fetch: o.fetch, dispatcher: o.dispatcher, timeoutInMs: o.timeoutInMs, maxResponseBytes: o.maxResponseBytes, retryOptions };
     const http = createHttpClient(transport);
-    if (config.name === "Imds") {
-      const probe = o.probeImds === true && !config.hostFromEnvironment && readEnv("AZURE_TOKEN_CREDENTIALS")?.trim() !== "ManagedIdentityCredential";
-      const source = createImdsSource(config.endpoint, http, identity, probe ? { timeoutInMs: o.imdsProbeTimeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS, fetch: o.fetch } : undefined);
-      this.#tokenSource = () => source;
-    } else if (config.name === "AppService") {
-      const source = createAppServiceSource(config.endpoint, config.secret, http, identity);
+    if (config.name === "Imds" || config.name === "AppService") {
+      const probe = o.probeImds === true && config.name === "Imds" && !config.hostFromEnvironment && readEnv("AZURE_TOKEN_CREDENTIALS")?.trim() !== "ManagedIdentityCredential";
+      const source =
+        config.name === "Imds"
+          ? createImdsSource(config.endpoint, http, identity, probe ? { timeoutInMs: o.imdsProbeTimeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS, fetch: o.fetch } : undefined)
+          : createAppServiceSource(config.endpoint, config.secret, http, identity);
       this.#tokenSource = () => source;
     } else {
-      const arcKeyDirectory = o.arcKeyDirectory ?? defaultArcKeyDirectory(process.platform, readEnv("ProgramData"));
+      const { arcKeyDirectory } = o;
+      const programData = readEnv("ProgramData");
       let created: Promise<TokenSource> | undefined;
       this.#tokenSource = () =>
         (created ??= loadLazySources(who(config.name)).then(
-          (lazy) => lazy.createLazySource(config, http, transport, identity, arcKeyDirectory),
+          (lazy) => lazy.createLazySource(config, http, transport, identity, arcKeyDirectory, programData),
           (error: unknown) => {
             created = undefined;
             throw error;

@@ -11,19 +11,9 @@ import { request as httpRequest } from "node:http";
 import { isIP } from "node:net";
 import { Readable } from "node:stream";
 import { connect } from "node:tls";
-import { InvalidArgumentError } from "@id/core";
+import { AuthenticationError } from "@id/core";
 import type { FetchLike } from "@id/entra";
-
-/**
- * The server presented a certificate whose thumbprint is not the expected one. An `InvalidArgumentError`
- * so that `@id/entra`'s transport passes it through at once instead of retrying a connection that can
- * never be trusted; the Service Fabric source turns it into an `AuthenticationError`.
- */
-export class ServerCertificateMismatchError extends InvalidArgumentError {
-  constructor(message: string) {
-    super("untrusted_server_certificate", message);
-  }
-}
+import { who } from "./token-response.js";
 
 function networkError(cause: unknown): TypeError {
   return new TypeError("fetch failed", { cause });
@@ -67,11 +57,10 @@ export function createPinnedFetch(thumbprintHex: string): FetchLike {
         const actual = raw ? createHash(algorithm).update(raw).digest() : Buffer.alloc(0);
         if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
           socket.destroy();
-          return fail(
-            new ServerCertificateMismatchError(
-              `the server certificate's ${algorithm.toUpperCase()} thumbprint ${actual.toString("hex") || "(none)"} does not match IDENTITY_SERVER_THUMBPRINT; the request was not sent`,
-            ),
-          );
+          // An AuthenticationError, which `@id/entra`'s transport passes through at once: a connection that can
+          // never be trusted is not retried.
+          const description = `The server certificate's ${algorithm.toUpperCase()} thumbprint ${actual.toString("hex") || "(none)"} does not match IDENTITY_SERVER_THUMBPRINT; the request was not sent.`;
+          return fail(new AuthenticationError(0, { error: "untrusted_server_certificate", errorDescription: description }, { message: `${who("ServiceFabric")}: ${description} Check the variable.` }));
         }
         const body = typeof init.body === "string" ? init.body : undefined;
         const headers: Record<string, string> = { host: target.host };

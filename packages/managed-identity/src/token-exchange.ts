@@ -4,7 +4,7 @@
  * token endpoint (`detectSource` resolved it) with the projected service-account token as the client
  * assertion. The file is re-read whenever it changes. `claims` and `enableCae` go to Entra as `claims`.
  */
-import { buildClaims } from "@id/entra";
+import { buildClaims } from "@id/entra/claims";
 import type { HttpClient, HttpRequest } from "@id/entra";
 import type { SourceConfig } from "./detect-source.js";
 import { createFederatedTokenReader } from "./federated-token-file.js";

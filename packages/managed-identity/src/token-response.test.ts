@@ -43,7 +43,7 @@ describe("managed-identity token parsing", () => {
 
   it("names a non-JSON error body and the Retry-After of a 429", () => {
     const error = managedIdentityError("AzureArc", response(429, "<html>slow down</html>", { "retry-after": "7" }));
-    expect(error.message).toMatch(/too_many_requests \(status 429\).*The body is not JSON.*retry after 7/);
+    expect(error.message).toMatch(/too_many_requests \(status 429\).*The body is not JSON.*Retry after 7/);
     expect(error.message).not.toContain("slow down");
   });
 

@@ -48,13 +48,13 @@ function refreshInFromRefreshOn(value: unknown, started: number): number | undef
 }
 
 // The answers by which a source says "the identity you asked for is not assigned here".
-const IDENTITY_NOT_FOUND = /identity not found|unable to load the proper managed identity|managedidentitynotfound|no managed identity|not been assigned|is not assigned|identity .*not found/i;
+const IDENTITY_NOT_FOUND = /identity .*not found|unable to load the proper managed identity|managedidentitynotfound|no managed identity|(not been|is not) assigned/i;
 
 const FALLBACK_ERROR: Record<number, string> = { 400: "invalid_request", 401: "unauthorized_client", 403: "forbidden", 404: "not_found", 429: "too_many_requests" };
 
 /**
- * The error of a non-2xx answer (or a 2xx carrying `error`): `CredentialUnavailableError` when the source
- * says the identity is not available here, else `AuthenticationError`.
+ * The error of an answer that is not a token: `CredentialUnavailableError` when the source says the
+ * identity is not available here, else `AuthenticationError` (`invalid_token_response` for a 2xx).
  */
 export function managedIdentityError(source: SourceName, response: HttpResponse): CredentialUnavailableError | AuthenticationError {
   const { status, body } = response;
@@ -71,49 +71,46 @@ export function managedIdentityError(source: SourceName, response: HttpResponse)
   if (
     source !== "TokenExchange" &&
     (status === 400 || (status === 404 && source === "ServiceFabric")) &&
-    IDENTITY_NOT_FOUND.test(`${description}\n${code ?? ""}`)
+    IDENTITY_NOT_FOUND.test(`${description}\n${code}`)
   ) {
     return new CredentialUnavailableError(
-      `${who(source)}: the requested identity is not available here (status ${status}: ${line || code}).${correlation} ` +
-        `Assign the managed identity to this resource, or check the id given to the credential.`,
+      `${who(source)}: the requested identity is not available here (status ${status}: ${line || code}).${correlation} Assign the managed identity to this resource, or check the id given to the credential.`,
     );
   }
   if (status === 403 && /unreachable/i.test(body)) {
-    return new CredentialUnavailableError(
-      `${who(source)}: network unreachable (status 403 from a proxy${line ? `: ${line}` : ""}). Managed identity is not available here.`,
-    );
+    return new CredentialUnavailableError(`${who(source)}: network unreachable (status 403 from a proxy${line && `: ${line}`}). Managed identity is not available here.`);
   }
-  const error = code ?? (status >= 500 ? "server_error" : FALLBACK_ERROR[status] ?? "unknown_error");
+  const error = code ?? (status < 300 ? "invalid_token_response" : status > 499 ? "server_error" : FALLBACK_ERROR[status] ?? "unknown_error");
   const codes = fields["error_codes"];
-  const shape = !parsed.ok ? ` The body ${parsed.reason}.` : parsed.value === undefined ? " The body was empty." : "";
   const retry = response.headers.get("retry-after");
-  const hint = status === 429 || status >= 500 ? (retry ? ` The service asked to retry after ${retry}.` : " The service may be unavailable; try again later.") : "";
+  const shape = parsed.ok ? (parsed.value ? "" : " The body was empty.") : ` The body ${parsed.reason}.`;
   return new AuthenticationError(
     status,
     {
       error,
-      errorDescription: description,
+      errorDescription: description || shape.trim(),
       errorCodes: Array.isArray(codes) ? codes.filter(Number.isInteger) : [],
       correlationId,
       traceId: str(fields["trace_id"]),
       suberror: str(fields["suberror"]),
       claims: str(fields["claims"]),
     },
-    { rawBody: body, message: `${who(source)}: ${error} (status ${status})${line ? `: ${line}` : ""}.${correlation}${shape}${hint}` },
+    {
+      rawBody: body,
+      message:
+        `${who(source)}: ${error} (status ${status})${line && `: ${line}`}.${correlation}` +
+        shape +
+        (status === 429 || status > 499 ? (retry ? ` Retry after ${retry}.` : " The service may be unavailable; try again later.") : ""),
+    },
   );
 }
 
-/** Parses any final response: 2xx JSON → the token and the body; anything else → the mapped error (thrown). */
+/** Parses any final response: a 2xx JSON token → the token and the body; anything else → the mapped error (thrown). */
 export function handleManagedIdentityResponse(source: SourceName, response: HttpResponse, started: number): { token: AccessToken; body: Json } {
   const { status, body } = response;
-  if (status < 200 || status > 299) throw managedIdentityError(source, response);
   const parsed = parseJsonObject(body);
-  const json = parsed.ok ? parsed.value : undefined;
-  if (json === undefined) {
-    const description = `The endpoint answered status ${status} with ${parsed.ok ? "an empty body" : `a body that ${parsed.reason}`}; expected a JSON token response.`;
-    throw new AuthenticationError(status, { error: "invalid_token_response", errorDescription: description }, { rawBody: body, message: `${who(source)}: ${description}` });
-  }
-  if (json["error"] !== undefined || json["error_description"] !== undefined) throw managedIdentityError(source, response);
+  const json = parsed.ok && parsed.value;
+  if (status < 200 || status > 299 || !json || json["error"] !== undefined || json["error_description"] !== undefined) throw managedIdentityError(source, response);
   const expiresOn = json["expires_on"];
   try {
     const token = toAccessToken(
@@ -129,9 +126,6 @@ export function handleManagedIdentityResponse(source: SourceName, response: Http
     );
     return { token, body: json };
   } catch (error) {
-    if (AuthenticationError.isInstance(error)) {
-      throw new AuthenticationError(status, error.errorResponse, { rawBody: body, message: `${who(source)}: ${error.message}`, cause: error });
-    }
-    throw error;
+    throw new AuthenticationError(status, (error as AuthenticationError).errorResponse, { rawBody: body, message: `${who(source)}: ${(error as Error).message}`, cause: error });
   }
 }

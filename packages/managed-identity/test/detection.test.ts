@@ -56,11 +56,13 @@ describe("detection order", () => {
 
 describe("environment URLs are validated at construction", () => {
   it.each([
-    ["IDENTITY_ENDPOINT", { IDENTITY_ENDPOINT: "not a url", IDENTITY_HEADER: "h" }, /not an absolute URL/],
-    ["MSI_ENDPOINT", { MSI_ENDPOINT: "ftp://127.0.0.1/token" }, /scheme must be http or https/],
-    ["AZURE_POD_IDENTITY_AUTHORITY_HOST", { AZURE_POD_IDENTITY_AUTHORITY_HOST: "127.0.0.1:8080" }, /scheme must be http or https|not an absolute URL/],
-    ["IDENTITY_ENDPOINT", { IDENTITY_ENDPOINT: "http://user:pass@127.0.0.1/t", IMDS_ENDPOINT: "http://127.0.0.1" }, /user information/],
-    ["IMDS_ENDPOINT", { IDENTITY_ENDPOINT: "http://127.0.0.1/t", IMDS_ENDPOINT: "::" }, /not an absolute URL/],
+    ["IDENTITY_ENDPOINT", { IDENTITY_ENDPOINT: "not a url", IDENTITY_HEADER: "h" }, /must be an absolute http or https URL without user information(, query)? or fragment/],
+    ["MSI_ENDPOINT", { MSI_ENDPOINT: "ftp://127.0.0.1/token" }, /must be an absolute http or https URL without user information(, query)? or fragment/],
+    ["AZURE_POD_IDENTITY_AUTHORITY_HOST", { AZURE_POD_IDENTITY_AUTHORITY_HOST: "127.0.0.1:8080" }, /must be an absolute http or https URL without user information(, query)? or fragment/],
+    ["IDENTITY_ENDPOINT", { IDENTITY_ENDPOINT: "http://user:pass@127.0.0.1/t", IMDS_ENDPOINT: "http://127.0.0.1" }, /must be an absolute http or https URL without user information(, query)? or fragment/],
+    ["IMDS_ENDPOINT", { IDENTITY_ENDPOINT: "http://127.0.0.1/t", IMDS_ENDPOINT: "::" }, /must be an absolute http or https URL without user information(, query)? or fragment/],
+    ["IDENTITY_ENDPOINT", { IDENTITY_ENDPOINT: "http://127.0.0.1/t#f", IDENTITY_HEADER: "h" }, /URL without user information or fragment/],
+    ["AZURE_POD_IDENTITY_AUTHORITY_HOST", { AZURE_POD_IDENTITY_AUTHORITY_HOST: "http://127.0.0.1:1/?q=1" }, /URL without user information, query or fragment/],
   ])("%s", (variable, env, reason) => {
     useEnv(env);
     let error: unknown;

@@ -36,10 +36,12 @@ describe("lazily loaded sources", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("an IMDS or App Service app does not reference the lazy sources statically", async () => {
+  it("an IMDS or App Service app does not reference the lazy sources (nor the IMDS probe's request) statically", async () => {
     const { readFile } = await import("node:fs/promises");
-    const credentialSource = await readFile(new URL("../src/managed-identity-credential.ts", import.meta.url), "utf8");
-    expect(credentialSource).not.toMatch(/^import (?!type )[^;]*from "\.\/(azure-arc|azure-ml|cloud-shell|service-fabric|token-exchange|pinned-fetch|sources)\.js"/m);
+    for (const file of ["managed-identity-credential", "detect-source", "imds", "imds-probe", "app-service", "token-source", "token-response"]) {
+      const source = await readFile(new URL(`../src/${file}.ts`, import.meta.url), "utf8");
+      expect(source).not.toMatch(/^import (?!type )[^;]*from "\.\/(azure-arc|azure-ml|cloud-shell|service-fabric|token-exchange|pinned-fetch|arc-key-file|imds-probe-request|sources)\.js"/m);
+    }
   });
 });
 

@@ -71,7 +71,7 @@ describe("Service Fabric", () => {
 
   it("an http endpoint, or a malformed thumbprint, is refused at construction", () => {
     env(certificate.sha1, "http://127.0.0.1:1/token");
-    expect(() => new ManagedIdentityCredential()).toThrow(/IDENTITY_ENDPOINT is malformed: the Service Fabric endpoint must use https/);
+    expect(() => new ManagedIdentityCredential()).toThrow(/IDENTITY_ENDPOINT is malformed: it must be an absolute https URL/);
     env("not-a-thumbprint");
     expect(() => new ManagedIdentityCredential()).toThrow(TypeError);
     expect(() => new ManagedIdentityCredential()).toThrow(/IDENTITY_SERVER_THUMBPRINT is malformed/);
