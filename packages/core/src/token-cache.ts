@@ -127,8 +127,6 @@ class CachedToken implements AccessToken {
   }
 }
 
-
-
 interface Flight {
   promise: Promise<AccessToken>;
   controller: AbortController;

@@ -108,7 +108,7 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
       const token = freshToken(served.get(tenantKey)?.get(scope));
       if (token !== undefined) return token;
     }
-    const scopeList = normalizeScopes(remember ? scope : scopes);
+    const scopeList = normalizeScopes(scopes);
     const partition = cachePartition({ kind, authority: authorityKey, tenantId, clientId, credentialHash: credentialHash as string | undefined });
     const result = cache.getToken(
       cacheKey(partition, scopeKey(scopeList), enableCae),
