@@ -1,5 +1,6 @@
 import { definePackage } from "@id/build-config/tsup";
 
-// Two entries, not split: `@id/entra/claims` is a file of its own (a copy of the claims code the main entry
-// also holds), so a code-splitting bundler puts it only in the chunk of the code that imports it.
-export default definePackage({ entry: ["src/index.ts", "src/claims.ts"] });
+// Three entries, split: `@id/entra/claims` and `@id/entra/config` share their code with the main entry
+// through chunk files, so a code-splitting bundler puts each part only in the chunk of the code that
+// imports it (the config checks at start-up, the transport with the first token request).
+export default definePackage({ entry: ["src/index.ts", "src/claims.ts", "src/config.ts"], splitting: true });

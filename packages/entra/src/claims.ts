@@ -3,8 +3,7 @@
  * capability when Continuous Access Evaluation is enabled
  * (`{"access_token":{"xms_cc":{"values":["cp1"]}}}`), as MSAL does.
  */
-import { isJsonObject } from "./token-response.js";
-import { invalidArgument } from "./validate.js";
+import { invalidArgument, isJsonObject } from "./validate.js";
 
 /** The client capability that declares "this client can handle claims challenges" (CAE). */
 export const CAE_CLIENT_CAPABILITY = "cp1";

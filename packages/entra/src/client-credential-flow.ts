@@ -8,7 +8,6 @@ import {
   cacheKey,
   cachePartition,
   freshToken,
-  getLogger,
   getTokenCache,
   InvalidArgumentError,
   normalizeScopes,
@@ -17,6 +16,7 @@ import {
 } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCache } from "@id/core";
 import type { EntraClient } from "./entra-client.js";
+import { logger } from "./http-client.js";
 
 /** The JWT-bearer client assertion type (`client_assertion_type`). */
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -63,7 +63,6 @@ export interface ClientCredentialFlowOptions {
 /** `getToken` of a client-credentials credential. */
 export type GetToken = (scopes: string | string[], options?: GetTokenOptions) => Promise<AccessToken>;
 
-const logger = /* @__PURE__ */ getLogger("entra");
 const NO_OPTIONS: GetTokenOptions = {};
 
 /**
@@ -93,7 +92,7 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
   let servedCount = 0;
 
   function lookup(scopes: string | string[], o: GetTokenOptions = NO_OPTIONS): AccessToken | Promise<AccessToken> {
-    const claims = o.claims || undefined;
+    const claims = o.claims; // "" is no claims: buildClaims and the cache test it as a boolean
     const timeoutInMs = o.requestOptions?.timeout;
     const enableCae = o.enableCae === true;
     const tenantId =
@@ -102,7 +101,7 @@ export function createClientCredentialFlow(options: ClientCredentialFlowOptions)
         : (resolveTenantId({ configuredTenantId, requestedTenantId: o.tenantId, additionallyAllowedTenants: allowed, disableMultiTenantAuth }) ??
           configuredTenantId);
     const scope = typeof scopes === "string" ? scopes : Array.isArray(scopes) && scopes.length === 1 ? scopes[0] : undefined;
-    const remember = claims === undefined && timeoutInMs === undefined && typeof scope === "string";
+    const remember = !claims && timeoutInMs === undefined && typeof scope === "string";
     const tenantKey = enableCae ? `+${tenantId}` : tenantId;
     if (remember) {
       const token = freshToken(served.get(tenantKey)?.get(scope));

@@ -9,7 +9,7 @@ import { resolveAuthority } from "./authority.js";
 import type { Authority } from "./authority.js";
 import { buildClaims } from "./claims.js";
 import { createHttpClient, logger } from "./http-client.js";
-import type { HttpClientOptions } from "./http-client.js";
+import type { HttpClientOptions } from "./options.js";
 import { parseTokenResponse } from "./token-response.js";
 import type { TokenResult } from "./token-response.js";
 

@@ -9,34 +9,10 @@
  * with status 0), an oversize body, or a bad argument.
  */
 import { AuthenticationError, InvalidArgumentError, abortReason, getLogger } from "@id/core";
-import { invalidArgument } from "./validate.js";
 import type { AbortSignalLike } from "@id/core";
-import { backoffDelayMs, checkNumberOption, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
-import type { RetryOptions } from "./retry-policy.js";
-
-/** The `fetch` signature the transport calls. `init.dispatcher` is the `dispatcher` option (undefined when none). */
-export type FetchLike = (url: string, init: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
-
-/** Transport options, accepted by `createHttpClient`, `createEntraClient` and every credential. */
-export interface HttpClientOptions {
-  /**
-   * The `fetch` to use. Default `globalThis.fetch`, looked up at each request. Pass undici's `fetch`
-   * (with a dispatcher) for a proxy, a custom CA or certificate pinning.
-   */
-  fetch?: FetchLike | undefined;
-  /**
-   * An undici `Dispatcher` (`Agent`, `ProxyAgent`, …), passed to `fetch` as `init.dispatcher`. Node's
-   * built-in fetch accepts it when it comes from a compatible undici major; pairing it with undici's own
-   * `fetch` in `fetch` always works. @id never imports undici itself.
-   */
-  dispatcher?: unknown;
-  /** Milliseconds one attempt may take (connect, send, read the whole body). Default 30,000. */
-  timeoutInMs?: number | undefined;
-  /** Retries; see `RetryOptions`. */
-  retryOptions?: RetryOptions | undefined;
-  /** Largest response body accepted, bytes. Default 1 MiB (1,048,576). */
-  maxResponseBytes?: number | undefined;
-}
+import { checkHttpClientOptions, checkNumberOption } from "./options.js";
+import type { FetchLike, HttpClientOptions } from "./options.js";
+import { backoffDelayMs, isRetryableStatus, retryAfterMs } from "./retry-policy.js";
 
 /** One request. */
 export interface HttpRequest {
@@ -77,22 +53,12 @@ export interface HttpClient {
   send(request: HttpRequest, options?: SendOptions): Promise<HttpResponse>;
 }
 
-/** Default per-attempt timeout, milliseconds. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Default response body cap, bytes. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
-
 /** The package's logger (`[@id/entra]`), shared by the transport and the token client. */
 export const logger = /* @__PURE__ */ getLogger("entra");
 
 /** Creates the transport. Options are checked now (a `TypeError` with code `invalid_argument`). */
-export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const { fetch: customFetch, dispatcher } = options;
-  if (customFetch !== undefined && typeof customFetch !== "function") throw invalidArgument("fetch", "a fetch function");
-  if (dispatcher !== undefined && Object(dispatcher) !== dispatcher) throw invalidArgument("dispatcher", "an undici Dispatcher"); // not an object
-  const timeoutInMs = checkNumberOption(options.timeoutInMs, "timeoutInMs", DEFAULT_TIMEOUT_MS);
-  const maxResponseBytes = checkNumberOption(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
-  const retryOptions = resolveRetryOptions(options.retryOptions);
+export function createHttpClient(options?: HttpClientOptions): HttpClient {
+  const [customFetch, dispatcher, timeoutInMs, maxResponseBytes, retryOptions] = checkHttpClientOptions(options);
   const { maxRetries, maxRetryTimeInMs } = retryOptions;
 
   async function send(request: HttpRequest, sendOptions: SendOptions = {}): Promise<HttpResponse> {

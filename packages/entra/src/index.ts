@@ -8,11 +8,12 @@ export {
   tokenEndpointUrl,
 } from "./authority.js";
 export type { Authority, ResolveAuthorityOptions } from "./authority.js";
-export { DEFAULT_RETRY_OPTIONS, backoffDelayMs, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
-export type { ResolvedRetryOptions, RetryOptions } from "./retry-policy.js";
-export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, createHttpClient, sleep } from "./http-client.js";
-export type { FetchLike, HttpClient, HttpClientOptions, HttpRequest, HttpResponse, SendOptions } from "./http-client.js";
-export { errorFromResponse, isJsonObject, parseJsonObject, parseTokenResponse } from "./token-response.js";
+export { backoffDelayMs, isRetryableStatus, retryAfterMs } from "./retry-policy.js";
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRY_OPTIONS, DEFAULT_TIMEOUT_MS, checkHttpClientOptions, resolveRetryOptions } from "./options.js";
+export type { CheckedHttpClientOptions, FetchLike, HttpClientOptions, ResolvedRetryOptions, RetryOptions } from "./options.js";
+export { createHttpClient, sleep } from "./http-client.js";
+export type { HttpClient, HttpRequest, HttpResponse, SendOptions } from "./http-client.js";
+export { errorFromResponse, parseJsonObject, parseTokenResponse } from "./token-response.js";
 export type { TokenResult } from "./token-response.js";
 export { createEntraClient } from "./entra-client.js";
 export type { EntraClient, EntraClientOptions, RequestTokenOptions, TokenForm } from "./entra-client.js";
@@ -23,5 +24,5 @@ export type {
   ClientCredentialFlowOptions,
   GetToken,
 } from "./client-credential-flow.js";
-export { checkClientId, checkOptions, checkSecret, readDisableMultiTenantAuth } from "./validate.js";
+export { checkClientId, checkOptions, checkSecret, isJsonObject, readDisableMultiTenantAuth } from "./validate.js";
 export { callGetAssertion } from "./get-assertion.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RETRY_OPTIONS, backoffDelayMs, isRetryableStatus, resolveRetryOptions, retryAfterMs } from "./retry-policy.js";
+import { DEFAULT_RETRY_OPTIONS, resolveRetryOptions } from "./options.js";
+import { backoffDelayMs, isRetryableStatus, retryAfterMs } from "./retry-policy.js";
 
 describe("isRetryableStatus", () => {
   it("retries 408, 429 and 5xx except 501/505, never 400/401/403/404", () => {

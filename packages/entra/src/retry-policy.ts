@@ -1,31 +1,9 @@
 /**
- * The retry policy, as pure functions: which statuses are retried, how long to wait (the server's
- * `Retry-After` / `retry-after-ms` / `x-ms-retry-after-ms`, else exponential backoff with jitter), and the
- * checked retry options.
+ * The retry policy, as pure functions: which statuses are retried and how long to wait (the server's
+ * `Retry-After` / `retry-after-ms` / `x-ms-retry-after-ms`, else exponential backoff with jitter). The
+ * retry options and their checks are in `options.ts`.
  */
-import { invalidArgument } from "./validate.js";
-
-/** How requests are retried. Field names as in `@azure/identity`'s `retryOptions`. */
-export interface RetryOptions {
-  /** Retries after the first attempt. Default 3; 0 turns retries off. */
-  maxRetries?: number;
-  /** Base delay of the exponential backoff, milliseconds. Default 800. */
-  retryDelayInMs?: number;
-  /** Longest computed backoff delay, milliseconds. Default 60,000. (A server's `Retry-After` may ask for longer, within `maxRetryTimeInMs`.) */
-  maxRetryDelayInMs?: number;
-  /** Total time budget, milliseconds from the first attempt: no retry starts that would begin after it. Default 60,000. */
-  maxRetryTimeInMs?: number;
-}
-
-/** `RetryOptions` with every field set. */
-export type ResolvedRetryOptions = Readonly<Required<RetryOptions>>;
-
-export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = /* @__PURE__ */ Object.freeze({
-  maxRetries: 3,
-  retryDelayInMs: 800,
-  maxRetryDelayInMs: 60_000,
-  maxRetryTimeInMs: 60_000,
-});
+import type { ResolvedRetryOptions } from "./options.js";
 
 /** Whether a response status is worth retrying: 408, 429 and 5xx except 501 and 505. Never 400 or 401. */
 export function isRetryableStatus(status: number): boolean {
@@ -54,27 +32,4 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
 export function backoffDelayMs(retry: number, options: ResolvedRetryOptions, random: () => number = Math.random): number {
   const ceiling = Math.min(options.maxRetryDelayInMs, options.retryDelayInMs * 2 ** retry);
   return Math.round((ceiling * (1 + random())) / 2);
-}
-
-/**
- * A number option: `fallback` when undefined, else a finite number above 0 (`positive`, the default) or
- * at least 0. Throws a `TypeError` (code `invalid_argument`) naming the field.
- */
-export function checkNumberOption(value: unknown, field: string, fallback: number, positive = true): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || (value as number) < 0 || (positive && value === 0)) {
-    throw invalidArgument(field, `a ${positive ? "positive" : "non-negative"} number`);
-  }
-  return value as number;
-}
-
-/** Checks `retryOptions` and fills in the defaults. Throws a `TypeError` (code `invalid_argument`). */
-export function resolveRetryOptions(options: unknown): ResolvedRetryOptions {
-  if (options === undefined) return DEFAULT_RETRY_OPTIONS;
-  if (Object(options) !== options) throw invalidArgument("retryOptions", "an object"); // null or a primitive
-  const resolved: Record<string, number> = {};
-  for (const [field, fallback] of Object.entries(DEFAULT_RETRY_OPTIONS)) {
-    resolved[field] = checkNumberOption((options as Record<string, unknown>)[field], `retryOptions.${field}`, fallback, false);
-  }
-  return resolved as unknown as ResolvedRetryOptions;
 }

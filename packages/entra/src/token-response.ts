@@ -7,6 +7,7 @@
 import { AuthenticationError, redact, toAccessToken } from "@id/core";
 import type { AccessToken } from "@id/core";
 import type { HttpResponse } from "./http-client.js";
+import { isJsonObject } from "./validate.js";
 
 /** A successful token response: the checked token and the whole JSON body (for `refresh_token`, `id_token`, …). */
 export interface TokenResult {
@@ -30,11 +31,6 @@ export function parseJsonObject(body: string): { ok: true; value?: Json } | { ok
     return { ok: false, reason: /^\s*[[{]/.test(body) ? "is not valid JSON (it looks truncated)" : "is not JSON" };
   }
   return isJsonObject(parsed) ? { ok: true, value: parsed } : { ok: false, reason: "is JSON but not an object" };
-}
-
-/** Whether a parsed JSON value is an object (not null, not an array). */
-export function isJsonObject(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** A non-empty string field, else `undefined`. */

@@ -50,3 +50,8 @@ export function checkOptions<T extends object>(value: unknown, credentialName: s
 export function readDisableMultiTenantAuth(): boolean {
   return !/^\s*(0|false|no)?\s*$/i.test(readEnv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH") ?? "");
 }
+
+/** Whether a parsed JSON value is an object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
