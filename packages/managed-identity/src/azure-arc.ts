@@ -12,7 +12,8 @@ import { AuthenticationError, CredentialUnavailableError } from "@id/core";
 import type { HttpClient } from "@id/entra";
 import { ArcChallengeError, keyFilePathFromChallenge, readArcKeyFile } from "./arc-key-file.js";
 import type { IdentitySelector } from "./identity-selector.js";
-import { managedIdentityError, who } from "./token-response.js";
+import { who } from "./source-name.js";
+import { managedIdentityError } from "./token-response.js";
 import { ID_PARAMETERS, getRequest, idParameter, sendTokenRequest } from "./token-source.js";
 import type { TokenSource } from "./token-source.js";
 

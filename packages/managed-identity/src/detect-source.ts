@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { CredentialUnavailableError, InvalidArgumentError, isValidTenantId } from "@id/core";
-import { DEFAULT_AUTHORITY_HOST, normalizeAuthorityHost, tokenEndpointUrl } from "@id/entra";
+import { DEFAULT_AUTHORITY_HOST, normalizeAuthorityHost, tokenEndpointUrl } from "@id/entra/config";
 import { arcAgentBinary } from "./arc-agent.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { IMDS_DEFAULT_ENDPOINT } from "./imds-probe.js";

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { CredentialUnavailableError } from "@id/core";
-import { who } from "./token-response.js";
+import { who } from "./source-name.js";
 
 export interface FederatedTokenReader {
   /** The assertion (the file's content, whitespace trimmed). */

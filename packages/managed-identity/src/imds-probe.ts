@@ -13,7 +13,7 @@
  */
 import type { FetchLike } from "@id/entra";
 import type { AbortSignalLike } from "@id/core";
-import { loadLazySources } from "./lazy.js";
+import { loadSources } from "./lazy.js";
 
 /** Default probe timeout, milliseconds. */
 export const DEFAULT_IMDS_PROBE_TIMEOUT_MS = 1000;
@@ -53,5 +53,5 @@ export function imdsProbeState(): ProbeState {
 export function probeImds(options: ImdsProbeOptions = {}): Promise<boolean> {
   return imdsProbeState().available.has(options.endpoint ?? IMDS_DEFAULT_ENDPOINT)
     ? Promise.resolve(true)
-    : loadLazySources("ManagedIdentityCredential (IMDS probe)").then((lazy) => lazy.probeImds(options));
+    : loadSources("ManagedIdentityCredential (IMDS probe)").then((lazy) => lazy.probeImds(options));
 }

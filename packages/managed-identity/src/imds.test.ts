@@ -1,6 +1,7 @@
 import { backoffDelayMs, resolveRetryOptions } from "@id/entra";
 import { describe, expect, it } from "vitest";
-import { IMDS_RETRY_DEFAULTS, isImdsRetryableStatus } from "./imds.js";
+import { isImdsRetryableStatus } from "./imds.js";
+import { IMDS_RETRY_DEFAULTS } from "./managed-identity-credential.js";
 
 describe("IMDS retry policy", () => {
   it("retries 404, 410, 429 and 5xx but not 400/401/403", () => {

@@ -9,24 +9,12 @@
  */
 import { AuthenticationError, CredentialUnavailableError } from "@id/core";
 import { isRetryableStatus } from "@id/entra";
-import type { HttpClient, FetchLike, RetryOptions } from "@id/entra";
+import type { HttpClient, FetchLike } from "@id/entra";
 import type { IdentitySelector } from "./identity-selector.js";
 import { imdsProbeState, probeImds } from "./imds-probe.js";
-import { who } from "./token-response.js";
+import { who } from "./source-name.js";
 import { getRequest, idParameter, sendTokenRequest } from "./token-source.js";
 import type { TokenSource } from "./token-source.js";
-
-/**
- * IMDS retry defaults: 7 retries, backoff 2 s doubling to at most 60 s (each wait jittered between half
- * and all of it), within 120 s. The shortest possible schedule waits 1+2+4+8+16+30 = 61 s over six
- * retries and 91 s over seven, so a 410 upgrade window of ~70 s is always covered.
- */
-export const IMDS_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
-  maxRetries: 7,
-  retryDelayInMs: 2000,
-  maxRetryDelayInMs: 60_000,
-  maxRetryTimeInMs: 120_000,
-});
 
 /** 404, 410, and the transport's 408/429/5xx. */
 export function isImdsRetryableStatus(status: number): boolean {

@@ -24,17 +24,16 @@ import {
   scopeToResource,
 } from "@id/core";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@id/core";
-import { createHttpClient, isJsonObject } from "@id/entra";
-import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra";
-import { createAppServiceSource } from "./app-service.js";
+import { checkHttpClientOptions, isJsonObject } from "@id/entra/config";
+import type { FetchLike, HttpClientOptions, RetryOptions } from "@id/entra/config";
 import { detectSource } from "./detect-source.js";
 import { describeIdentity, invalid, resolveIdentitySelector } from "./identity-selector.js";
 import type { IdentitySelector } from "./identity-selector.js";
 import { DEFAULT_IMDS_PROBE_TIMEOUT_MS } from "./imds-probe.js";
-import { IMDS_RETRY_DEFAULTS, createImdsSource } from "./imds.js";
-import { loadLazySources } from "./lazy.js";
-import { SOURCE_LABEL, who } from "./token-response.js";
-import type { SourceName } from "./token-response.js";
+import { loadSources } from "./lazy.js";
+import type { SourceSettings } from "./sources.js";
+import { SOURCE_LABEL, who } from "./source-name.js";
+import type { SourceName } from "./source-name.js";
 import type { TokenSource } from "./token-source.js";
 
 /** Options of `ManagedIdentityCredential`. */
@@ -74,6 +73,18 @@ export interface ManagedIdentityCredentialOptions {
   arcKeyDirectory?: string;
 }
 
+/**
+ * IMDS retry defaults: 7 retries, backoff 2 s doubling to at most 60 s (each wait jittered between half
+ * and all of it), within 120 s. The shortest possible schedule waits 1+2+4+8+16+30 = 61 s over six
+ * retries and 91 s over seven, so a 410 upgrade window of ~70 s is always covered.
+ */
+export const IMDS_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
+  maxRetries: 7,
+  retryDelayInMs: 2000,
+  maxRetryDelayInMs: 60_000,
+  maxRetryTimeInMs: 120_000,
+});
+
 /** Defaults of every source but IMDS: retry briefly. */
 export const SOURCE_RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
   maxRetries: 3,
@@ -90,8 +101,8 @@ export class ManagedIdentityCredential implements TokenCredential {
   /** The source chosen from the environment. */
   readonly source: SourceName;
   readonly #identity: IdentitySelector;
-  /** The source (or, for one loaded lazily, a promise of it, made on first use). */
-  readonly #tokenSource: () => TokenSource | Promise<TokenSource>;
+  /** The source, made (with its transport) on first use. */
+  readonly #tokenSource: () => Promise<TokenSource>;
   readonly #partition: string;
   /** The token last served by scope ("+" and the scope with CAE); bounded by SERVED_LIMIT. */
   readonly #served = new Map<string, AccessToken>();
@@ -123,31 +134,29 @@ export class ManagedIdentityCredential implements TokenCredential {
     const config = detectSource(readEnv, identity, o.authorityHost);
     this.source = config.name;
 
-    // Given retry fields replace the source's defaults one by one; the transport checks them.
+    // Given retry fields replace the source's defaults one by one; the transport options are checked now,
+    // and the source with its transport is made on the first token request (see sources.ts).
     const retryOptions: Record<string, unknown> = { ...(config.name === "Imds" ? IMDS_RETRY_DEFAULTS : SOURCE_RETRY_DEFAULTS) };
     for (const [name, value] of Object.entries(o.retryOptions ?? {})) if (value !== undefined) retryOptions[name] = value;
     const transport: HttpClientOptions = { fetch: o.fetch, dispatcher: o.dispatcher, timeoutInMs: o.timeoutInMs, maxResponseBytes: o.maxResponseBytes, retryOptions };
-    const http = createHttpClient(transport);
-    if (config.name === "Imds" || config.name === "AppService") {
-      const probe = o.probeImds === true && config.name === "Imds" && !config.hostFromEnvironment && readEnv("AZURE_TOKEN_CREDENTIALS")?.trim() !== "ManagedIdentityCredential";
-      const source =
-        config.name === "Imds"
-          ? createImdsSource(config.endpoint, http, identity, probe ? { timeoutInMs: o.imdsProbeTimeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS, fetch: o.fetch } : undefined)
-          : createAppServiceSource(config.endpoint, config.secret, http, identity);
-      this.#tokenSource = () => source;
-    } else {
-      const { arcKeyDirectory } = o;
-      const programData = readEnv("ProgramData");
-      let created: Promise<TokenSource> | undefined;
-      this.#tokenSource = () =>
-        (created ??= loadLazySources(who(config.name)).then(
-          (lazy) => lazy.createLazySource(config, http, transport, identity, arcKeyDirectory, programData),
-          (error: unknown) => {
-            created = undefined;
-            throw error;
-          },
-        ));
-    }
+    checkHttpClientOptions(transport);
+    const probe = o.probeImds === true && config.name === "Imds" && !config.hostFromEnvironment && readEnv("AZURE_TOKEN_CREDENTIALS")?.trim() !== "ManagedIdentityCredential";
+    const settings: SourceSettings = {
+      transport,
+      identity,
+      imdsProbe: probe ? { timeoutInMs: o.imdsProbeTimeoutInMs ?? DEFAULT_IMDS_PROBE_TIMEOUT_MS, fetch: o.fetch } : undefined,
+      arcKeyDirectory: o.arcKeyDirectory,
+      programData: readEnv("ProgramData"),
+    };
+    let created: Promise<TokenSource> | undefined;
+    this.#tokenSource = () =>
+      (created ??= loadSources(who(config.name)).then(
+        (sources) => sources.createSource(config, settings),
+        (error: unknown) => {
+          created = undefined;
+          throw error;
+        },
+      ));
     const exchange = config.name === "TokenExchange";
     this.#exchangeTenant = exchange ? config.tenantId : undefined;
     this.#partition = cachePartition({

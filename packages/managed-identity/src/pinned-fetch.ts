@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { connect } from "node:tls";
 import { AuthenticationError } from "@id/core";
 import type { FetchLike } from "@id/entra";
-import { who } from "./token-response.js";
+import { who } from "./source-name.js";
 
 function networkError(cause: unknown): TypeError {
   return new TypeError("fetch failed", { cause });

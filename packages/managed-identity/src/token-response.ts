@@ -16,24 +16,8 @@ import { AuthenticationError, CredentialUnavailableError, redact, toAccessToken 
 import type { AccessToken } from "@id/core";
 import { parseJsonObject } from "@id/entra";
 import type { HttpResponse } from "@id/entra";
-
-/** The sources, by the names used in messages, logs and `credential.source`. */
-export type SourceName = "TokenExchange" | "ServiceFabric" | "AppService" | "AzureML" | "CloudShell" | "AzureArc" | "Imds";
-
-/** What messages call each source: `ManagedIdentityCredential (App Service)`. */
-export const SOURCE_LABEL: Record<SourceName, string> = {
-  TokenExchange: "workload identity token exchange",
-  ServiceFabric: "Service Fabric",
-  AppService: "App Service",
-  AzureML: "Azure Machine Learning",
-  CloudShell: "Cloud Shell",
-  AzureArc: "Azure Arc",
-  Imds: "IMDS",
-};
-
-export function who(source: SourceName): string {
-  return `ManagedIdentityCredential (${SOURCE_LABEL[source]})`;
-}
+import { who } from "./source-name.js";
+import type { SourceName } from "./source-name.js";
 
 type Json = Record<string, unknown>;
 

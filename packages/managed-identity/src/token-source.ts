@@ -6,8 +6,9 @@
 import type { AccessToken } from "@id/core";
 import type { HttpClient, HttpRequest } from "@id/entra";
 import type { IdentitySelector } from "./identity-selector.js";
-import { handleManagedIdentityResponse, who } from "./token-response.js";
-import type { SourceName } from "./token-response.js";
+import { who } from "./source-name.js";
+import type { SourceName } from "./source-name.js";
+import { handleManagedIdentityResponse } from "./token-response.js";
 
 /** Per-request inputs of a source. */
 export interface TokenRequestContext {

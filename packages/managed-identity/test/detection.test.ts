@@ -107,6 +107,15 @@ describe("constructor arguments", () => {
     expect(() => new ManagedIdentityCredential({ retryOptions: { maxRetries: -1 } })).toThrow(/retryOptions.maxRetries/);
     expect(() => new ManagedIdentityCredential({ imdsProbeTimeoutInMs: 0 })).toThrow(/imdsProbeTimeoutInMs/);
     expect(() => new ManagedIdentityCredential({ probeImds: "yes" } as never)).toThrow(/"probeImds" must be a boolean/);
+    expect(() => new ManagedIdentityCredential({ fetch: "fetch" } as never)).toThrow(/"fetch" must be a fetch function/);
+    expect(() => new ManagedIdentityCredential({ dispatcher: 5 })).toThrow(/"dispatcher" must be an undici Dispatcher/);
+    expect(() => new ManagedIdentityCredential({ maxResponseBytes: 0 })).toThrow(/"maxResponseBytes" must be a positive number/);
+  });
+
+  it("transport options are checked at construction on every source, before the sources are loaded", () => {
+    useEnv({ MSI_ENDPOINT: "http://127.0.0.1:9/oauth2/token" }); // Cloud Shell; nothing is sent
+    expect(() => new ManagedIdentityCredential({ timeoutInMs: Number.NaN })).toThrow(TypeError);
+    expect(() => new ManagedIdentityCredential({ retryOptions: { retryDelayInMs: -5 } })).toThrow(/retryOptions.retryDelayInMs/);
   });
 
   it("the same id reused keeps working and the options object is not kept", async () => {
