@@ -97,4 +97,6 @@ const goals = [
   [ourBundle.initial <= 20 * 1024, "bundle loaded at start-up (code splitting) ≤ 20 KB minified"],
 ];
 for (const [ok, goal] of goals) console.log(`${ok ? "met    " : "NOT met"}  ${goal}`);
+// The goal is read as what the app loads at start-up; one file (every source included) is larger, and said so.
+console.log(`note     as one file (every source included) the bundle is ${kb(ourBundle.min)}: the 20 KB goal holds for the start-up load only`);
 process.exitCode = goals.every(([ok]) => ok) ? 0 : 1;
