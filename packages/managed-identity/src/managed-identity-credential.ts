@@ -149,14 +149,14 @@ export class ManagedIdentityCredential implements TokenCredential {
       programData: readEnv("ProgramData"),
     };
     let created: Promise<TokenSource> | undefined;
+    // Made once; a failure (the module missing, Azure Arc on an unsupported platform) is not remembered.
     this.#tokenSource = () =>
-      (created ??= loadSources(who(config.name)).then(
-        (sources) => sources.createSource(config, settings),
-        (error: unknown) => {
+      (created ??= loadSources(who(config.name))
+        .then((sources) => sources.createSource(config, settings))
+        .catch((error: unknown) => {
           created = undefined;
           throw error;
-        },
-      ));
+        }));
     const exchange = config.name === "TokenExchange";
     this.#exchangeTenant = exchange ? config.tenantId : undefined;
     this.#partition = cachePartition({
